@@ -1,0 +1,139 @@
+//! Errors of the domain, one enum per boundary.
+
+use thiserror::Error;
+
+/// A value from outside (a string, a number) that does not make a valid domain value.
+#[derive(Debug, Clone, PartialEq, Eq, Error)]
+pub enum ParseError {
+    /// The value has the wrong form.
+    #[error("invalid {field} {value:?}: expected {expected}")]
+    Invalid {
+        /// The field, named as in the API (camelCase).
+        field: &'static str,
+        /// The offending value, shortened when long.
+        value: String,
+        /// What would have been accepted.
+        expected: &'static str,
+    },
+}
+
+/// What a store port can fail with, in the caller's terms.
+#[derive(Debug, Error)]
+pub enum StoreError {
+    /// The record would break a uniqueness rule.
+    #[error("conflict: {0}")]
+    Conflict(String),
+    /// The store cannot be reached or refused the operation for a passing reason.
+    #[error("store unavailable: {0}")]
+    Unavailable(String),
+    /// The store holds data it cannot read (corruption, unknown schema, bad value).
+    #[error("store data is corrupt: {0}")]
+    Corrupt(String),
+}
+
+/// What an OASIS avatar look-up can fail with.
+#[derive(Debug, Error)]
+pub enum DirectoryError {
+    /// OASIS could not be reached, timed out or answered with an error.
+    #[error("OASIS avatar directory failed: {0}")]
+    Upstream(String),
+}
+
+/// What sending through Telegram can fail with.
+#[derive(Debug, Error)]
+pub enum GatewayError {
+    /// Telegram refused the request; `description` is Telegram's own words.
+    #[error("Telegram refused the message: {description}")]
+    Refused {
+        /// Telegram's error description.
+        description: String,
+    },
+    /// Telegram could not be reached or failed.
+    #[error("Telegram is unavailable: {0}")]
+    Unavailable(String),
+    /// No bot token is configured, so nothing can be sent.
+    #[error("sending is disabled: no Telegram bot token is configured")]
+    NotConfigured,
+}
+
+/// The kind of record an operation did not find.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Entity {
+    /// A conversation.
+    Conversation,
+    /// A message.
+    Message,
+    /// A contact.
+    Contact,
+    /// A follow-up.
+    FollowUp,
+    /// An OASIS avatar.
+    Avatar,
+}
+
+impl std::fmt::Display for Entity {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Self::Conversation => "conversation",
+            Self::Message => "message",
+            Self::Contact => "contact",
+            Self::FollowUp => "follow-up",
+            Self::Avatar => "avatar",
+        })
+    }
+}
+
+/// What a CRM service operation can fail with.
+#[derive(Debug, Error)]
+pub enum CrmError {
+    /// No such record for this caller (another owner's record looks exactly like this).
+    #[error("{entity} {id} not found")]
+    NotFound {
+        /// What was looked for.
+        entity: Entity,
+        /// The id or key asked for.
+        id: String,
+    },
+    /// The request is well formed but means something invalid.
+    #[error("invalid {field}: {reason}")]
+    Invalid {
+        /// The field, named as in the API.
+        field: &'static str,
+        /// Why it is invalid.
+        reason: String,
+    },
+    /// A value did not parse.
+    #[error(transparent)]
+    Parse(#[from] ParseError),
+    /// The storage failed.
+    #[error(transparent)]
+    Store(#[from] StoreError),
+    /// OASIS failed.
+    #[error(transparent)]
+    Directory(#[from] DirectoryError),
+    /// Telegram failed or refused.
+    #[error(transparent)]
+    Gateway(#[from] GatewayError),
+}
+
+impl CrmError {
+    pub(crate) fn not_found(entity: Entity, id: impl ToString) -> Self {
+        Self::NotFound { entity, id: id.to_string() }
+    }
+
+    pub(crate) fn invalid(field: &'static str, reason: impl Into<String>) -> Self {
+        Self::Invalid { field, reason: reason.into() }
+    }
+}
+
+/// Shortens a user-supplied value for an error message (never echo megabytes back).
+pub(crate) fn clip(value: &str) -> String {
+    const MAX: usize = 64;
+    if value.chars().count() <= MAX {
+        value.to_owned()
+    } else {
+        let mut s: String = value.chars().take(MAX).collect();
+        s.push('…');
+        s
+    }
+}

@@ -1,0 +1,222 @@
+//! Inbound events: what a message provider (Telegram) tells the CRM, in the CRM's own terms.
+//! Nothing here depends on a Telegram crate.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::ids::AvatarId;
+use crate::model::{ChatKey, Media};
+use crate::values::{ChatType, Direction, MessageType};
+
+/// A Telegram user as the provider saw it.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TelegramUser {
+    /// Telegram user id.
+    pub id: i64,
+    /// Whether it is a bot.
+    pub is_bot: bool,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Username without `@`.
+    pub username: Option<String>,
+    /// IETF language tag.
+    pub language_code: Option<String>,
+    /// Phone number, when known (shared contacts).
+    pub phone_number: Option<String>,
+}
+
+impl TelegramUser {
+    /// "First Last".
+    pub fn full_name(&self) -> String {
+        match &self.last_name {
+            Some(l) if !l.is_empty() => format!("{} {}", self.first_name, l),
+            _ => self.first_name.clone(),
+        }
+    }
+}
+
+/// The chat a message belongs to.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ChatInfo {
+    /// Owner, chat id and business connection.
+    pub key: ChatKey,
+    /// Kind of chat.
+    pub chat_type: ChatType,
+    /// Group or channel title, or the person's name for private chats.
+    pub title: Option<String>,
+    /// In a private chat, the other person (not the owner, not our bot).
+    pub counterpart: Option<TelegramUser>,
+}
+
+/// A message captured from Telegram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedMessage {
+    /// Where it was sent.
+    pub chat: ChatInfo,
+    /// Telegram's message id.
+    pub telegram_message_id: i64,
+    /// Seen from the owner.
+    pub direction: Direction,
+    /// Who sent it (none for anonymous channel posts).
+    pub sender: Option<TelegramUser>,
+    /// Text or caption.
+    pub text: String,
+    /// What it carries.
+    pub message_type: MessageType,
+    /// File metadata.
+    pub media: Option<Media>,
+    /// The message it answers.
+    pub reply_to_telegram_message_id: Option<i64>,
+    /// When it was sent.
+    pub sent_at: DateTime<Utc>,
+}
+
+impl CapturedMessage {
+    /// The sender's display name, or the chat title for anonymous posts.
+    pub fn sender_name(&self) -> Option<String> {
+        match &self.sender {
+            Some(u) => Some(u.full_name()),
+            None => self.chat.title.clone(),
+        }
+    }
+
+    /// The person this message is exchanged with, whose contact it creates or refreshes:
+    /// the sender of an incoming message, the other person of a private chat for an outgoing one.
+    pub fn contact_user(&self) -> Option<&TelegramUser> {
+        match self.direction {
+            Direction::Incoming => self.sender.as_ref().filter(|u| !u.is_bot).or(self.chat.counterpart.as_ref()),
+            Direction::Outgoing => self.chat.counterpart.as_ref(),
+        }
+    }
+}
+
+/// A message was edited. It carries the whole message as it now is, so an edit of a message we
+/// never saw still stores it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedEdit {
+    /// The message as it is after the edit.
+    pub message: CapturedMessage,
+    /// When it was edited.
+    pub edited_at: DateTime<Utc>,
+}
+
+/// Messages were deleted (Telegram Business tells us).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedDeletion {
+    /// The chat.
+    pub chat: ChatKey,
+    /// Telegram message ids.
+    pub telegram_message_ids: Vec<i64>,
+    /// When we learned of it.
+    pub deleted_at: DateTime<Utc>,
+}
+
+/// A Telegram Business connection was made, changed or ended.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessConnection {
+    /// Telegram's connection id.
+    pub id: String,
+    /// The avatar that owns the chats of this connection.
+    pub owner: AvatarId,
+    /// The Telegram user who connected the bot to their account.
+    pub user: TelegramUser,
+    /// The private chat with that user.
+    pub user_chat_id: i64,
+    /// Whether the connection is active.
+    pub is_enabled: bool,
+    /// Whether the bot may reply in the user's chats.
+    pub can_reply: bool,
+    /// When it was made or changed.
+    pub date: DateTime<Utc>,
+}
+
+impl BusinessConnection {
+    /// The state key a connection is kept under.
+    pub fn state_key(id: &str) -> String {
+        format!("business_connection:{id}")
+    }
+}
+
+/// Something that happened on Telegram.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum InboundEvent {
+    /// A new message (incoming or outgoing).
+    Message(CapturedMessage),
+    /// An edited message.
+    Edit(CapturedEdit),
+    /// Deleted messages.
+    Deletion(CapturedDeletion),
+    /// A business connection change.
+    BusinessConnection(BusinessConnection),
+}
+
+impl InboundEvent {
+    /// The text that priority detection reads, if the event carries any.
+    pub fn text(&self) -> Option<&str> {
+        match self {
+            Self::Message(m) => Some(&m.text),
+            Self::Edit(e) => Some(&e.message.text),
+            Self::Deletion(_) | Self::BusinessConnection(_) => None,
+        }
+    }
+}
+
+/// An inbound event with what the service worked out before storing it.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PreparedEvent {
+    /// The event.
+    pub event: InboundEvent,
+    /// Priority detected in its text, if any.
+    pub detected_priority: Option<crate::values::Priority>,
+}
+
+/// What one ingest call stores: the events, plus small state written in the same commit
+/// (the polling offset, so it advances only with the data it confirms).
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestBatch {
+    /// Events in arrival order.
+    pub events: Vec<PreparedEvent>,
+    /// Key/value pairs to write with them.
+    pub state: Vec<(String, String)>,
+}
+
+/// What an ingest call did.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct IngestReport {
+    /// New messages stored.
+    pub messages_stored: u64,
+    /// Messages already stored (redeliveries), left unchanged.
+    pub duplicates: u64,
+    /// Edits applied.
+    pub edits_applied: u64,
+    /// Messages marked deleted.
+    pub deletions_applied: u64,
+    /// Business connection changes stored.
+    pub connections: u64,
+    /// Events that changed nothing (stale edits, deletions of unknown messages).
+    pub ignored: u64,
+}
+
+impl IngestReport {
+    /// Adds another report's counts to this one.
+    pub fn add(&mut self, other: &Self) {
+        self.messages_stored += other.messages_stored;
+        self.duplicates += other.duplicates;
+        self.edits_applied += other.edits_applied;
+        self.deletions_applied += other.deletions_applied;
+        self.connections += other.connections;
+        self.ignored += other.ignored;
+    }
+}

@@ -1,0 +1,226 @@
+//! The capture rules, applied to a batch inside one store transaction.
+//!
+//! Stores that can read and write inside a transaction (memory, SQLite) implement the small
+//! synchronous [`IngestTx`] and call [`apply_batch`]; the rules then live here once. A store that
+//! must express the rules as atomic update operators instead (Mongo) follows the same rules and
+//! runs the same contract suite.
+
+use std::collections::HashMap;
+
+use chrono::{DateTime, Utc};
+
+use crate::error::StoreError;
+use crate::event::{BusinessConnection, CapturedMessage, InboundEvent, IngestBatch, IngestReport};
+use crate::ids::{AvatarId, ConversationId};
+use crate::model::{ChatKey, Contact, Conversation, Message};
+use crate::values::{ChatType, Priority};
+
+/// Reads and writes of one ingest transaction. Reads see the transaction's own writes.
+pub trait IngestTx {
+    /// The conversation with this key.
+    fn find_conversation(&mut self, key: &ChatKey) -> Result<Option<Conversation>, StoreError>;
+    /// Stores a new conversation.
+    fn insert_conversation(&mut self, c: &Conversation) -> Result<(), StoreError>;
+    /// Replaces a stored conversation (same id).
+    fn update_conversation(&mut self, c: &Conversation) -> Result<(), StoreError>;
+    /// The owner's contact for a Telegram user.
+    fn find_contact(&mut self, owner: AvatarId, telegram_id: i64) -> Result<Option<Contact>, StoreError>;
+    /// Stores a new contact.
+    fn insert_contact(&mut self, c: &Contact) -> Result<(), StoreError>;
+    /// Replaces a stored contact (same id).
+    fn update_contact(&mut self, c: &Contact) -> Result<(), StoreError>;
+    /// A message by its Telegram id within a conversation.
+    fn find_message(&mut self, conversation: ConversationId, telegram_message_id: i64) -> Result<Option<Message>, StoreError>;
+    /// Stores a new message.
+    fn insert_message(&mut self, m: &Message) -> Result<(), StoreError>;
+    /// Replaces a stored message; `old` is what was stored (search indexes need it).
+    fn update_message(&mut self, m: &Message, old: &Message) -> Result<(), StoreError>;
+    /// Sets a state value.
+    fn put_state(&mut self, key: &str, value: &str) -> Result<(), StoreError>;
+}
+
+/// Applies a batch through `tx`. Conversations and contacts are written once per batch, not once
+/// per message.
+pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: DateTime<Utc>) -> Result<IngestReport, StoreError> {
+    let mut run = Run { tx, now, conversations: HashMap::new(), contacts: HashMap::new(), report: IngestReport::default() };
+    for prepared in &batch.events {
+        let detected = prepared.detected_priority;
+        match &prepared.event {
+            InboundEvent::Message(m) => run.message(m, detected, None)?,
+            InboundEvent::Edit(e) => run.edit(&e.message, detected, e.edited_at)?,
+            InboundEvent::Deletion(d) => run.deletion(&d.chat, &d.telegram_message_ids, d.deleted_at)?,
+            InboundEvent::BusinessConnection(c) => run.connection(c)?,
+        }
+    }
+    for (key, value) in &batch.state {
+        run.tx.put_state(key, value)?;
+    }
+    run.flush()?;
+    Ok(run.report)
+}
+
+struct Run<'a, T: IngestTx + ?Sized> {
+    tx: &'a mut T,
+    now: DateTime<Utc>,
+    /// Conversations touched by this batch, and whether they changed.
+    conversations: HashMap<ChatKey, (Conversation, bool)>,
+    contacts: HashMap<(AvatarId, i64), (Contact, bool)>,
+    report: IngestReport,
+}
+
+impl<T: IngestTx + ?Sized> Run<'_, T> {
+    fn message(&mut self, m: &CapturedMessage, detected: Option<Priority>, edited_at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+        let contact = match m.contact_user() {
+            Some(user) => Some(self.contact_for(m.chat.key.owner, user, m.sent_at)?),
+            None => None,
+        };
+        let counterpart = m.chat.counterpart.as_ref().map(|u| u.id);
+        let conv_id = self.conversation_for(m, counterpart)?;
+        if self.tx.find_message(conv_id, m.telegram_message_id)?.is_some() {
+            self.report.duplicates += 1;
+            return Ok(());
+        }
+        let mut msg = Message::from_captured(m, conv_id);
+        msg.edited_at = edited_at;
+        self.tx.insert_message(&msg)?;
+        self.report.messages_stored += 1;
+
+        if let Some(key) = contact {
+            if let Some((c, dirty)) = self.contacts.get_mut(&key) {
+                c.record_message(m.direction, m.sent_at, self.now);
+                *dirty = true;
+            }
+        }
+        let now = self.now;
+        let counterpart_contact = counterpart.and_then(|id| self.contacts.get(&(m.chat.key.owner, id))).map(|(c, _)| c.clone());
+        if let Some((conv, dirty)) = self.conversations.get_mut(&m.chat.key) {
+            conv.record_message(&msg, detected, now);
+            if let Some(c) = counterpart_contact.filter(|_| conv.chat_type == ChatType::Private) {
+                conv.set_contact(&c);
+            }
+            *dirty = true;
+        }
+        Ok(())
+    }
+
+    fn edit(&mut self, m: &CapturedMessage, detected: Option<Priority>, edited_at: DateTime<Utc>) -> Result<(), StoreError> {
+        let conv_id = match self.known_conversation(&m.chat.key)? {
+            Some(id) => id,
+            // An edit of a chat we never saw: store the message as it now is.
+            None => return self.message(m, detected, Some(edited_at)),
+        };
+        let Some(old) = self.tx.find_message(conv_id, m.telegram_message_id)? else {
+            return self.message(m, detected, Some(edited_at));
+        };
+        let mut msg = old.clone();
+        if !msg.apply_edit(&m.text, m.media.as_ref(), edited_at) {
+            self.report.ignored += 1;
+            return Ok(());
+        }
+        self.tx.update_message(&msg, &old)?;
+        self.report.edits_applied += 1;
+        if let Some((conv, dirty)) = self.conversations.get_mut(&m.chat.key) {
+            conv.raise_priority(detected);
+            conv.refresh_preview(&msg);
+            conv.updated_at = self.now;
+            *dirty = true;
+        }
+        Ok(())
+    }
+
+    fn deletion(&mut self, chat: &ChatKey, ids: &[i64], at: DateTime<Utc>) -> Result<(), StoreError> {
+        let Some(conv_id) = self.known_conversation(chat)? else {
+            self.report.ignored += ids.len() as u64;
+            return Ok(());
+        };
+        for &id in ids {
+            match self.tx.find_message(conv_id, id)? {
+                Some(old) => {
+                    let mut msg = old.clone();
+                    if msg.mark_deleted(at) {
+                        self.tx.update_message(&msg, &old)?;
+                        self.report.deletions_applied += 1;
+                    } else {
+                        self.report.ignored += 1;
+                    }
+                }
+                None => self.report.ignored += 1,
+            }
+        }
+        Ok(())
+    }
+
+    fn connection(&mut self, c: &BusinessConnection) -> Result<(), StoreError> {
+        let json = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(format!("business connection: {e}")))?;
+        self.tx.put_state(&BusinessConnection::state_key(&c.id), &json)?;
+        self.report.connections += 1;
+        Ok(())
+    }
+
+    /// Loads or creates the contact of `user`, refreshing its Telegram profile.
+    fn contact_for(
+        &mut self,
+        owner: AvatarId,
+        user: &crate::event::TelegramUser,
+        at: DateTime<Utc>,
+    ) -> Result<(AvatarId, i64), StoreError> {
+        let key = (owner, user.id);
+        if let Some((c, dirty)) = self.contacts.get_mut(&key) {
+            *dirty |= c.refresh_profile(user);
+            return Ok(key);
+        }
+        let entry = match self.tx.find_contact(owner, user.id)? {
+            Some(mut c) => {
+                let changed = c.refresh_profile(user);
+                (c, changed)
+            }
+            None => {
+                let c = Contact::from_user(owner, user, at);
+                self.tx.insert_contact(&c)?;
+                (c, false)
+            }
+        };
+        self.contacts.insert(key, entry);
+        Ok(key)
+    }
+
+    fn conversation_for(&mut self, m: &CapturedMessage, counterpart: Option<i64>) -> Result<ConversationId, StoreError> {
+        if let Some(id) = self.known_conversation(&m.chat.key)? {
+            return Ok(id);
+        }
+        let contact = counterpart.and_then(|id| self.contacts.get(&(m.chat.key.owner, id))).map(|(c, _)| c);
+        let conv = Conversation::open(&m.chat.key, m.chat.chat_type, m.chat.title.clone(), contact, m.sent_at);
+        self.tx.insert_conversation(&conv)?;
+        let id = conv.id;
+        self.conversations.insert(m.chat.key.clone(), (conv, false));
+        Ok(id)
+    }
+
+    fn known_conversation(&mut self, key: &ChatKey) -> Result<Option<ConversationId>, StoreError> {
+        if let Some((c, _)) = self.conversations.get(key) {
+            return Ok(Some(c.id));
+        }
+        Ok(match self.tx.find_conversation(key)? {
+            Some(c) => {
+                let id = c.id;
+                self.conversations.insert(key.clone(), (c, false));
+                Some(id)
+            }
+            None => None,
+        })
+    }
+
+    fn flush(&mut self) -> Result<(), StoreError> {
+        for (c, dirty) in self.contacts.values() {
+            if *dirty {
+                self.tx.update_contact(c)?;
+            }
+        }
+        for (c, dirty) in self.conversations.values() {
+            if *dirty {
+                self.tx.update_conversation(c)?;
+            }
+        }
+        Ok(())
+    }
+}

@@ -1,0 +1,30 @@
+//! # telegcrm-domain
+//!
+//! The heart of Telegcrm, a CRM for Telegram conversations: entities ([`model`]), value types,
+//! inbound events ([`event`]), the capture rules ([`ingest`]), search semantics ([`search`]),
+//! the ports adapters implement ([`ports`]) and the [`CrmService`] that the REST API and library
+//! users call. No I/O, no async runtime: it compiles into any service.
+
+pub mod error;
+pub mod event;
+pub mod ids;
+pub mod ingest;
+pub mod model;
+pub mod page;
+pub mod ports;
+pub mod priority;
+pub mod search;
+pub mod service;
+pub mod tag;
+pub mod text;
+pub mod values;
+
+pub use error::{CrmError, DirectoryError, Entity, GatewayError, ParseError, StoreError};
+pub use ids::{AvatarId, ContactId, ConversationId, FollowUpId, MessageId};
+pub use model::{ChatKey, Contact, Conversation, FollowUp, Media, Message, MessageEdit};
+pub use page::{Cursor, Limit, Page, PageRequest};
+pub use service::CrmService;
+pub use tag::Tag;
+pub use values::{
+    ChatType, ContactCategory, ConversationStatus, Direction, FollowUpStatus, FollowUpView, MessageType, Priority, RelationshipStatus,
+};

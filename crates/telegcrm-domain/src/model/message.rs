@@ -1,0 +1,143 @@
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+
+use super::conversation::PREVIEW_CHARS;
+use crate::event::CapturedMessage;
+use crate::ids::{AvatarId, ConversationId, MessageId};
+use crate::values::{Direction, MessageType};
+
+/// File metadata of a media message (Telegram's file ids; the bytes stay on Telegram).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Media {
+    /// Telegram file id (for downloading through the bot).
+    pub file_id: String,
+    /// Stable file id across bots.
+    pub file_unique_id: String,
+    /// MIME type, when Telegram gives one.
+    pub mime_type: Option<String>,
+    /// Size in bytes.
+    pub file_size: Option<u64>,
+    /// Original file name.
+    pub file_name: Option<String>,
+    /// Width in pixels.
+    pub width: Option<u32>,
+    /// Height in pixels.
+    pub height: Option<u32>,
+    /// Duration in seconds.
+    pub duration: Option<u32>,
+}
+
+/// An earlier text of an edited message.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct MessageEdit {
+    /// The text before the edit.
+    pub content: String,
+    /// When it was replaced.
+    pub edited_at: DateTime<Utc>,
+}
+
+/// One stored Telegram message.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Message {
+    /// Identifier.
+    pub id: MessageId,
+    /// The owner (messages are scoped like their conversation).
+    pub owner_avatar_id: AvatarId,
+    /// The conversation it belongs to.
+    pub conversation_id: ConversationId,
+    /// Telegram's message id (unique within the chat).
+    pub telegram_message_id: i64,
+    /// Seen from the owner.
+    pub direction: Direction,
+    /// The sender's Telegram user id.
+    pub from_telegram_id: Option<i64>,
+    /// The sender's name.
+    pub from_name: Option<String>,
+    /// Text, or the caption of a media message.
+    pub content: String,
+    /// What it carries.
+    pub message_type: MessageType,
+    /// File metadata.
+    pub media: Option<Media>,
+    /// The message this one answers.
+    pub reply_to_telegram_message_id: Option<i64>,
+    /// When Telegram says it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// When it was last edited.
+    pub edited_at: Option<DateTime<Utc>>,
+    /// Earlier texts, oldest first.
+    pub edits: Vec<MessageEdit>,
+    /// When it was deleted (the content is kept).
+    pub deleted_at: Option<DateTime<Utc>>,
+    /// Whether the owner has read it.
+    pub is_read: bool,
+}
+
+impl Message {
+    /// The stored form of a captured message in conversation `conversation_id`.
+    pub fn from_captured(m: &CapturedMessage, conversation_id: ConversationId) -> Self {
+        Self {
+            id: MessageId::new(),
+            owner_avatar_id: m.chat.key.owner,
+            conversation_id,
+            telegram_message_id: m.telegram_message_id,
+            direction: m.direction,
+            from_telegram_id: m.sender.as_ref().map(|u| u.id),
+            from_name: m.sender_name(),
+            content: m.text.clone(),
+            message_type: m.message_type,
+            media: m.media.clone(),
+            reply_to_telegram_message_id: m.reply_to_telegram_message_id,
+            sent_at: m.sent_at,
+            edited_at: None,
+            edits: Vec::new(),
+            deleted_at: None,
+            is_read: m.direction == Direction::Outgoing,
+        }
+    }
+
+    /// Applies an edit. The earlier text goes to `edits`. A replayed or older edit, or one that
+    /// changes nothing, is ignored; returns whether anything changed.
+    pub fn apply_edit(&mut self, text: &str, media: Option<&Media>, edited_at: DateTime<Utc>) -> bool {
+        if self.edited_at.is_some_and(|prev| edited_at <= prev) {
+            return false;
+        }
+        let media_changed = media.is_some() && media != self.media.as_ref();
+        if text == self.content && !media_changed {
+            return false;
+        }
+        if text != self.content {
+            self.edits.push(MessageEdit { content: std::mem::replace(&mut self.content, text.to_owned()), edited_at });
+        }
+        if media_changed {
+            self.media = media.cloned();
+        }
+        self.edited_at = Some(edited_at);
+        true
+    }
+
+    /// Marks the message deleted, keeping its content; returns whether it changed.
+    pub fn mark_deleted(&mut self, at: DateTime<Utc>) -> bool {
+        if self.deleted_at.is_some() {
+            return false;
+        }
+        self.deleted_at = Some(at);
+        true
+    }
+
+    /// A short preview for conversation lists: the start of the text, or the kind of media.
+    pub fn preview(&self) -> String {
+        let text = self.content.trim();
+        if text.is_empty() {
+            return format!("[{}]", self.message_type);
+        }
+        let mut out: String = text.chars().take(PREVIEW_CHARS).collect();
+        if text.chars().nth(PREVIEW_CHARS).is_some() {
+            out.push('…');
+        }
+        out
+    }
+}

@@ -1,0 +1,11 @@
+//! The CRM's entities and the rules that change them. Stores call these so every store behaves the same.
+
+mod contact;
+mod conversation;
+mod followup;
+mod message;
+
+pub use contact::{Contact, ContactChange};
+pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
+pub use followup::{FollowUp, FollowUpChange};
+pub use message::{Media, Message, MessageEdit};

@@ -1,0 +1,307 @@
+//! Ports: what the domain needs from the outside world. Adapters implement them.
+//!
+//! Every store method takes the owner and never returns another owner's record: tenant isolation
+//! holds at the lowest level, so no caller can forget it. The one exception is
+//! [`FollowUpStore::due_followups`], the reminder job's view across owners.
+
+use async_trait::async_trait;
+use chrono::{DateTime, Duration, Utc};
+use serde::{Deserialize, Serialize};
+
+use crate::error::{DirectoryError, GatewayError, StoreError};
+use crate::event::{IngestBatch, IngestReport};
+use crate::ids::{AvatarId, ContactId, ConversationId, FollowUpId};
+use crate::model::{Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message};
+use crate::page::{Page, PageRequest};
+use crate::search::{SearchFilters, SearchQuery};
+use crate::tag::Tag;
+use crate::values::{ContactCategory, ConversationStatus, FollowUpView, Priority};
+
+/// Which conversations a listing shows (all optional, ANDed). Lists are newest `lastMessageAt` first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ConversationFilter {
+    /// Only this status.
+    pub status: Option<ConversationStatus>,
+    /// Only this priority.
+    pub priority: Option<Priority>,
+    /// Only with this tag.
+    pub tag: Option<Tag>,
+    /// Only with unread messages.
+    pub unread_only: bool,
+    /// Only this contact's.
+    pub contact_id: Option<ContactId>,
+}
+
+impl ConversationFilter {
+    /// Whether a conversation passes the filter (for stores that filter in memory).
+    pub fn matches(&self, c: &Conversation) -> bool {
+        self.status.is_none_or(|s| c.status == s)
+            && self.priority.is_none_or(|p| c.priority == p)
+            && self.tag.as_ref().is_none_or(|t| c.tags.contains(t))
+            && (!self.unread_only || c.unread_count > 0)
+            && self.contact_id.is_none_or(|id| c.contact_id == Some(id))
+    }
+}
+
+/// Which contacts a listing shows. Lists are most recently contacted first.
+#[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct ContactFilter {
+    /// Text found (case- and accent-insensitively) in first or last name, username, company or email.
+    pub q: Option<String>,
+    /// Only this category.
+    pub category: Option<ContactCategory>,
+    /// Only with this tag.
+    pub tag: Option<Tag>,
+}
+
+impl ContactFilter {
+    /// Whether a contact passes the filter (for stores that filter in memory).
+    pub fn matches(&self, c: &Contact) -> bool {
+        let q_ok = self.q.as_deref().map(crate::text::fold).is_none_or(|q| {
+            [Some(&c.first_name), c.last_name.as_ref(), c.username.as_ref(), c.company.as_ref(), c.email.as_ref()]
+                .into_iter()
+                .flatten()
+                .any(|field| crate::text::fold(field).contains(&q))
+        });
+        q_ok && self.category.is_none_or(|k| c.category == Some(k)) && self.tag.as_ref().is_none_or(|t| c.tags.contains(t))
+    }
+}
+
+/// Which follow-ups a listing shows. Lists are soonest `dueAt` first.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct FollowUpFilter {
+    /// Pending (overdue included), overdue, completed, cancelled or all.
+    pub view: FollowUpView,
+    /// Only this conversation's.
+    pub conversation_id: Option<ConversationId>,
+    /// "Now", for the overdue view.
+    pub now: DateTime<Utc>,
+}
+
+impl FollowUpFilter {
+    /// Whether a follow-up passes the filter (for stores that filter in memory).
+    pub fn matches(&self, f: &FollowUp) -> bool {
+        use crate::values::FollowUpStatus as S;
+        let view_ok = match self.view {
+            FollowUpView::Pending => f.status == S::Pending,
+            FollowUpView::Overdue => f.overdue_at(self.now),
+            FollowUpView::Completed => f.status == S::Completed,
+            FollowUpView::Cancelled => f.status == S::Cancelled,
+            FollowUpView::All => true,
+        };
+        view_ok && self.conversation_id.is_none_or(|id| f.conversation_id == id)
+    }
+}
+
+/// Conversations of one owner.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ConversationStore: Send + Sync {
+    /// One conversation, if the owner has it.
+    async fn get_conversation(&self, owner: AvatarId, id: ConversationId) -> Result<Option<Conversation>, StoreError>;
+    /// Several conversations at once (missing or foreign ids are left out; order not kept).
+    async fn get_conversations(&self, owner: AvatarId, ids: &[ConversationId]) -> Result<Vec<Conversation>, StoreError>;
+    /// A page of conversations, newest `lastMessageAt` first (ties: id descending).
+    async fn list_conversations(
+        &self,
+        owner: AvatarId,
+        filter: &ConversationFilter,
+        page: &PageRequest,
+    ) -> Result<Page<Conversation>, StoreError>;
+    /// Applies a change atomically ([`ConversationChange::apply`]); marking read also marks every
+    /// message of the conversation read. `None` when the owner has no such conversation.
+    async fn update_conversation(
+        &self,
+        owner: AvatarId,
+        id: ConversationId,
+        change: &ConversationChange,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Conversation>, StoreError>;
+}
+
+/// Messages of one owner.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait MessageStore: Send + Sync {
+    /// A page of a conversation's messages, newest `sentAt` first (ties: id descending). Deleted
+    /// messages are included (marked). An unknown or foreign conversation gives an empty page.
+    async fn list_messages(
+        &self,
+        owner: AvatarId,
+        conversation_id: ConversationId,
+        page: &PageRequest,
+    ) -> Result<Page<Message>, StoreError>;
+    /// One message by its Telegram id within a conversation.
+    async fn find_message(
+        &self,
+        owner: AvatarId,
+        conversation_id: ConversationId,
+        telegram_message_id: i64,
+    ) -> Result<Option<Message>, StoreError>;
+}
+
+/// Contacts of one owner.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ContactStore: Send + Sync {
+    /// One contact.
+    async fn get_contact(&self, owner: AvatarId, id: ContactId) -> Result<Option<Contact>, StoreError>;
+    /// A page of contacts, most recently contacted first (ties: id descending).
+    async fn list_contacts(&self, owner: AvatarId, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, StoreError>;
+    /// Applies a hand edit atomically ([`ContactChange::apply`]).
+    async fn update_contact(
+        &self,
+        owner: AvatarId,
+        id: ContactId,
+        change: &ContactChange,
+        now: DateTime<Utc>,
+    ) -> Result<Option<Contact>, StoreError>;
+}
+
+/// Follow-ups.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait FollowUpStore: Send + Sync {
+    /// Stores a new follow-up.
+    async fn insert_followup(&self, followup: &FollowUp) -> Result<(), StoreError>;
+    /// One follow-up (with `isOverdue` false: the service computes it).
+    async fn get_followup(&self, owner: AvatarId, id: FollowUpId) -> Result<Option<FollowUp>, StoreError>;
+    /// Applies a change atomically ([`FollowUpChange::apply`]).
+    async fn update_followup(
+        &self,
+        owner: AvatarId,
+        id: FollowUpId,
+        change: &FollowUpChange,
+        now: DateTime<Utc>,
+    ) -> Result<Option<FollowUp>, StoreError>;
+    /// Deletes one; whether it existed.
+    async fn delete_followup(&self, owner: AvatarId, id: FollowUpId) -> Result<bool, StoreError>;
+    /// A page of follow-ups, soonest `dueAt` first (ties: id ascending).
+    async fn list_followups(&self, owner: AvatarId, filter: &FollowUpFilter, page: &PageRequest) -> Result<Page<FollowUp>, StoreError>;
+    /// Pending follow-ups of every owner that are due at `now` and not yet reminded, soonest first.
+    async fn due_followups(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowUp>, StoreError>;
+}
+
+/// Full-text search candidates.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait SearchStore: Send + Sync {
+    /// Up to `max` of the owner's messages that match every clause of `query` (an empty query
+    /// matches all) and pass `filters`, newest `sentAt` first. Deleted messages never match.
+    /// The service ranks these; stores only find them, so every store ranks alike.
+    async fn search_candidates(
+        &self,
+        owner: AvatarId,
+        query: &SearchQuery,
+        filters: &SearchFilters,
+        max: usize,
+    ) -> Result<Vec<Message>, StoreError>;
+}
+
+/// Small key/value state (polling offsets, business connections, link codes) and leases.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait StateStore: Send + Sync {
+    /// A value.
+    async fn get_state(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Sets a value.
+    async fn put_state(&self, key: &str, value: &str) -> Result<(), StoreError>;
+    /// Removes a value and returns it, atomically (single-use codes).
+    async fn take_state(&self, key: &str) -> Result<Option<String>, StoreError>;
+    /// Takes or renews the lease `name` for `holder` until `now + ttl`; succeeds when it is free,
+    /// expired, or already this holder's. Whether `holder` holds it now.
+    async fn acquire_lease(&self, name: &str, holder: &str, now: DateTime<Utc>, ttl: Duration) -> Result<bool, StoreError>;
+    /// Gives the lease up if `holder` holds it.
+    async fn release_lease(&self, name: &str, holder: &str) -> Result<(), StoreError>;
+}
+
+/// Applying inbound events.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait IngestStore: Send + Sync {
+    /// Applies a batch by the capture rules (see [`crate::ingest`]) and its state writes, all or
+    /// nothing. When it returns `Ok`, the batch is durable. Applying the same batch again changes
+    /// nothing.
+    async fn ingest(&self, batch: &IngestBatch) -> Result<IngestReport, StoreError>;
+}
+
+/// A whole store: every store port, plus a health check.
+#[async_trait]
+pub trait Store: ConversationStore + MessageStore + ContactStore + FollowUpStore + SearchStore + StateStore + IngestStore {
+    /// Answers when the store is reachable.
+    async fn ping(&self) -> Result<(), StoreError>;
+}
+
+/// The time. Injected so that tests control it.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+pub trait Clock: Send + Sync {
+    /// Now.
+    fn now(&self) -> DateTime<Utc>;
+}
+
+/// The system clock.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct SystemClock;
+
+impl Clock for SystemClock {
+    fn now(&self) -> DateTime<Utc> {
+        Utc::now()
+    }
+}
+
+/// An OASIS avatar, as the directory describes it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Avatar {
+    /// Avatar id.
+    pub id: AvatarId,
+    /// Username.
+    pub username: Option<String>,
+    /// Email.
+    pub email: Option<String>,
+    /// Display name.
+    pub full_name: Option<String>,
+}
+
+/// How a user names an avatar to link.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum AvatarRef {
+    /// By id.
+    Id(AvatarId),
+    /// By username.
+    Username(String),
+    /// By email.
+    Email(String),
+}
+
+/// OASIS avatar look-ups.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait AvatarDirectory: Send + Sync {
+    /// The avatar named, or `None` when OASIS knows no such avatar.
+    async fn find_avatar(&self, by: &AvatarRef) -> Result<Option<Avatar>, DirectoryError>;
+}
+
+/// A message Telegram accepted from us.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct SentMessage {
+    /// Telegram's message id.
+    pub telegram_message_id: i64,
+    /// When Telegram says it was sent.
+    pub sent_at: DateTime<Utc>,
+    /// The text as Telegram stored it.
+    pub text: String,
+    /// Our bot, as the sender.
+    pub sender: Option<crate::event::TelegramUser>,
+}
+
+/// Sending through Telegram.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait TelegramGateway: Send + Sync {
+    /// Sends a text to a chat, through the business connection when one is given.
+    async fn send_text(&self, chat_id: i64, business_connection_id: Option<String>, text: &str) -> Result<SentMessage, GatewayError>;
+}

@@ -1,0 +1,116 @@
+use crate::error::{CrmError, DirectoryError, Entity};
+use crate::ids::{AvatarId, ContactId};
+use crate::model::{Contact, ContactChange, Conversation};
+use crate::page::{Page, PageRequest};
+use crate::ports::{AvatarRef, ContactFilter, ConversationFilter};
+use crate::tag::Tag;
+use crate::values::{ContactCategory, RelationshipStatus};
+
+use super::{CrmService, text_field};
+
+/// A person's edit of a contact's business fields. `Some(None)` clears a field.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub struct ContactUpdate {
+    /// Phone.
+    pub phone_number: Option<Option<String>>,
+    /// Company.
+    pub company: Option<Option<String>>,
+    /// Job title.
+    pub job_title: Option<Option<String>>,
+    /// Email.
+    pub email: Option<Option<String>>,
+    /// Website.
+    pub website: Option<Option<String>>,
+    /// Notes.
+    pub notes: Option<Option<String>>,
+    /// Category.
+    pub category: Option<Option<ContactCategory>>,
+    /// Replaces the tags.
+    pub tags: Option<Vec<Tag>>,
+    /// Relationship status.
+    pub relationship_status: Option<RelationshipStatus>,
+}
+
+const MAX_FIELD: usize = 500;
+const MAX_NOTES: usize = 10_000;
+
+fn field(name: &'static str, value: Option<Option<String>>, max: usize) -> Result<Option<Option<String>>, CrmError> {
+    value.map(|v| text_field(name, v, max)).transpose()
+}
+
+impl CrmService {
+    /// A page of the caller's contacts, most recently contacted first.
+    pub async fn list_contacts(&self, owner: AvatarId, filter: &ContactFilter, page: &PageRequest) -> Result<Page<Contact>, CrmError> {
+        let mut filter = filter.clone();
+        filter.q = filter.q.map(|q| q.trim().chars().take(200).collect::<String>()).filter(|q| !q.is_empty());
+        Ok(self.store.list_contacts(owner, &filter, page).await?)
+    }
+
+    /// One contact.
+    pub async fn contact(&self, owner: AvatarId, id: ContactId) -> Result<Contact, CrmError> {
+        self.store.get_contact(owner, id).await?.ok_or_else(|| CrmError::not_found(Entity::Contact, id))
+    }
+
+    /// Edits a contact's business fields.
+    pub async fn update_contact(&self, owner: AvatarId, id: ContactId, update: ContactUpdate) -> Result<Contact, CrmError> {
+        let email = field("email", update.email, MAX_FIELD)?;
+        if let Some(Some(e)) = &email {
+            let ok =
+                e.split_once('@').is_some_and(|(user, host)| !user.is_empty() && host.contains('.') && !e.contains(char::is_whitespace));
+            if !ok {
+                return Err(CrmError::invalid("email", "an address such as ada@example.com"));
+            }
+        }
+        if update.tags.as_ref().is_some_and(|t| t.len() > 50) {
+            return Err(CrmError::invalid("tags", "at most 50 tags"));
+        }
+        let change = ContactChange {
+            phone_number: field("phoneNumber", update.phone_number, 64)?,
+            company: field("company", update.company, MAX_FIELD)?,
+            job_title: field("jobTitle", update.job_title, MAX_FIELD)?,
+            email,
+            website: field("website", update.website, MAX_FIELD)?,
+            notes: field("notes", update.notes, MAX_NOTES)?,
+            category: update.category,
+            tags: update.tags,
+            relationship_status: update.relationship_status,
+            linked_oasis_avatar_id: None,
+        };
+        self.change_contact(owner, id, &change).await
+    }
+
+    /// The caller's conversations with this contact.
+    pub async fn contact_conversations(&self, owner: AvatarId, id: ContactId, page: &PageRequest) -> Result<Page<Conversation>, CrmError> {
+        self.contact(owner, id).await?;
+        let filter = ConversationFilter { contact_id: Some(id), ..Default::default() };
+        Ok(self.store.list_conversations(owner, &filter, page).await?)
+    }
+
+    /// Links a contact to the OASIS avatar named by id, username or email, checked with OASIS.
+    pub async fn link_contact_avatar(&self, owner: AvatarId, id: ContactId, by: &AvatarRef) -> Result<Contact, CrmError> {
+        self.contact(owner, id).await?;
+        let directory =
+            self.directory.as_ref().ok_or_else(|| DirectoryError::Upstream("no OASIS API is configured (set OASIS_API_URL)".into()))?;
+        let avatar = directory.find_avatar(by).await?.ok_or_else(|| {
+            let key = match by {
+                AvatarRef::Id(a) => a.to_string(),
+                AvatarRef::Username(u) => u.clone(),
+                AvatarRef::Email(e) => e.clone(),
+            };
+            CrmError::not_found(Entity::Avatar, key)
+        })?;
+        let change = ContactChange { linked_oasis_avatar_id: Some(Some(avatar.id)), ..Default::default() };
+        self.change_contact(owner, id, &change).await
+    }
+
+    /// Removes a contact's avatar link.
+    pub async fn unlink_contact_avatar(&self, owner: AvatarId, id: ContactId) -> Result<Contact, CrmError> {
+        let change = ContactChange { linked_oasis_avatar_id: Some(None), ..Default::default() };
+        self.change_contact(owner, id, &change).await
+    }
+
+    async fn change_contact(&self, owner: AvatarId, id: ContactId, change: &ContactChange) -> Result<Contact, CrmError> {
+        let now = self.clock.now();
+        self.store.update_contact(owner, id, change, now).await?.ok_or_else(|| CrmError::not_found(Entity::Contact, id))
+    }
+}

@@ -1,0 +1,123 @@
+//! The CRM service: every operation the REST API and library users need, over the ports.
+//!
+//! Every operation takes the caller's [`AvatarId`]; another owner's record answers
+//! [`CrmError::NotFound`], exactly like a record that does not exist.
+
+mod contacts;
+mod conversations;
+mod followups;
+mod search;
+
+use std::sync::Arc;
+
+use chrono::{DateTime, Utc};
+
+pub use self::contacts::ContactUpdate;
+pub use self::conversations::ConversationUpdate;
+pub use self::followups::{FollowUpUpdate, NewFollowUp};
+pub use self::search::{ConversationHit, HitRef, MessageHit};
+use crate::error::CrmError;
+use crate::event::{InboundEvent, IngestBatch, IngestReport, PreparedEvent};
+use crate::ports::{AvatarDirectory, Clock, Store, SystemClock, TelegramGateway};
+use crate::priority::PriorityRules;
+
+/// Tuning of the service.
+#[derive(Clone, Debug)]
+pub struct Settings {
+    /// Keywords that raise priority.
+    pub priority_rules: PriorityRules,
+    /// How many of the newest matching messages search ranks by relevance. Bounds the work of a
+    /// query over a common word; older matches beyond it are not returned.
+    pub search_candidates: usize,
+}
+
+impl Default for Settings {
+    fn default() -> Self {
+        Self { priority_rules: PriorityRules::default(), search_candidates: 1000 }
+    }
+}
+
+/// The CRM: rules and operations over a store and optional OASIS and Telegram adapters.
+#[derive(Clone)]
+pub struct CrmService {
+    store: Arc<dyn Store>,
+    clock: Arc<dyn Clock>,
+    directory: Option<Arc<dyn AvatarDirectory>>,
+    gateway: Option<Arc<dyn TelegramGateway>>,
+    settings: Settings,
+}
+
+impl std::fmt::Debug for CrmService {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("CrmService")
+            .field("directory", &self.directory.is_some())
+            .field("gateway", &self.gateway.is_some())
+            .field("settings", &self.settings)
+            .finish_non_exhaustive()
+    }
+}
+
+impl CrmService {
+    /// A service over `store` with the system clock, default settings, no OASIS and no Telegram.
+    pub fn new(store: Arc<dyn Store>) -> Self {
+        Self { store, clock: Arc::new(SystemClock), directory: None, gateway: None, settings: Settings::default() }
+    }
+
+    /// Uses this clock.
+    #[must_use]
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// Resolves avatars through this directory.
+    #[must_use]
+    pub fn with_directory(mut self, directory: Arc<dyn AvatarDirectory>) -> Self {
+        self.directory = Some(directory);
+        self
+    }
+
+    /// Sends through this gateway.
+    #[must_use]
+    pub fn with_gateway(mut self, gateway: Arc<dyn TelegramGateway>) -> Self {
+        self.gateway = Some(gateway);
+        self
+    }
+
+    /// Uses these settings.
+    #[must_use]
+    pub fn with_settings(mut self, settings: Settings) -> Self {
+        self.settings = settings;
+        self
+    }
+
+    /// The store underneath (for health checks and adapters that keep state in it).
+    pub fn store(&self) -> &Arc<dyn Store> {
+        &self.store
+    }
+
+    /// Now, by the service's clock.
+    pub fn now(&self) -> DateTime<Utc> {
+        self.clock.now()
+    }
+
+    /// Applies inbound events by the capture rules, with state written in the same commit.
+    /// Returns once the store holds them durably.
+    pub async fn ingest(&self, events: Vec<InboundEvent>, state: Vec<(String, String)>) -> Result<IngestReport, CrmError> {
+        let rules = &self.settings.priority_rules;
+        let events = events
+            .into_iter()
+            .map(|event| PreparedEvent { detected_priority: event.text().and_then(|t| rules.detect(t)), event })
+            .collect();
+        Ok(self.store.ingest(&IngestBatch { events, state }).await?)
+    }
+}
+
+/// Checks a free-text field's length; returns it trimmed, `None` when empty.
+pub(crate) fn text_field(field: &'static str, value: Option<String>, max_chars: usize) -> Result<Option<String>, CrmError> {
+    match value.map(|v| v.trim().to_owned()) {
+        Some(v) if v.chars().count() > max_chars => Err(CrmError::invalid(field, format!("at most {max_chars} characters"))),
+        Some(v) if v.is_empty() => Ok(None),
+        other => Ok(other),
+    }
+}

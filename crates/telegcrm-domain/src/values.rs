@@ -1,0 +1,259 @@
+//! Enumerated values of the CRM. Each parses from its API string with an error that lists what is accepted.
+
+use std::fmt;
+use std::str::FromStr;
+
+use serde::{Deserialize, Serialize};
+
+use crate::error::{ParseError, clip};
+
+macro_rules! string_enum {
+    ($(#[$doc:meta])* $name:ident, $field:literal, { $($(#[$vdoc:meta])* $variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$doc])*
+        #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+        pub enum $name {
+            $($(#[$vdoc])* #[serde(rename = $text)] $variant),+
+        }
+
+        impl $name {
+            /// Every value, in declaration order.
+            pub const ALL: &'static [Self] = &[$(Self::$variant),+];
+
+            /// The API string of this value.
+            pub const fn as_str(self) -> &'static str {
+                match self { $(Self::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = ParseError;
+
+            fn from_str(s: &str) -> Result<Self, Self::Err> {
+                let t = s.trim();
+                $(if t.eq_ignore_ascii_case($text) { return Ok(Self::$variant); })+
+                Err(ParseError::Invalid {
+                    field: $field,
+                    value: clip(s),
+                    expected: concat!("one of ", $($text, " "),+),
+                })
+            }
+        }
+    };
+}
+
+string_enum!(
+    /// How much a conversation or follow-up matters. Ordered: `Low < Medium < High < Urgent`.
+    Priority, "priority", {
+        /// Can wait.
+        Low = "low",
+        /// The default.
+        Medium = "medium",
+        /// Important.
+        High = "high",
+        /// Needs an answer now.
+        Urgent = "urgent",
+    }
+);
+
+impl Priority {
+    /// A number that orders priorities (0 = low .. 3 = urgent), for stores that sort or compare in SQL.
+    pub const fn rank(self) -> u8 {
+        match self {
+            Self::Low => 0,
+            Self::Medium => 1,
+            Self::High => 2,
+            Self::Urgent => 3,
+        }
+    }
+}
+
+impl PartialOrd for Priority {
+    fn partial_cmp(&self, other: &Self) -> Option<std::cmp::Ordering> {
+        Some(self.cmp(other))
+    }
+}
+
+impl Ord for Priority {
+    fn cmp(&self, other: &Self) -> std::cmp::Ordering {
+        self.rank().cmp(&other.rank())
+    }
+}
+
+impl Default for Priority {
+    fn default() -> Self {
+        Self::Medium
+    }
+}
+
+string_enum!(
+    /// Where a conversation stands.
+    ConversationStatus, "status", {
+        /// The other side spoke last, or the owner is working on it.
+        Active = "active",
+        /// Put away; a new incoming message brings it back.
+        Archived = "archived",
+        /// The owner answered and waits for the other side.
+        Waiting = "waiting",
+    }
+);
+
+string_enum!(
+    /// The kind of Telegram chat.
+    ChatType, "chatType", {
+        /// One-to-one.
+        Private = "private",
+        /// A basic group.
+        Group = "group",
+        /// A supergroup.
+        Supergroup = "supergroup",
+        /// A channel.
+        Channel = "channel",
+    }
+);
+
+string_enum!(
+    /// What a message carries.
+    MessageType, "messageType", {
+        /// Plain text.
+        Text = "text",
+        /// A photo.
+        Photo = "photo",
+        /// A video.
+        Video = "video",
+        /// A GIF or silent video.
+        Animation = "animation",
+        /// A music file.
+        Audio = "audio",
+        /// A voice note.
+        Voice = "voice",
+        /// A round video note.
+        VideoNote = "video_note",
+        /// Any other file.
+        Document = "document",
+        /// A sticker.
+        Sticker = "sticker",
+        /// A location.
+        Location = "location",
+        /// A venue.
+        Venue = "venue",
+        /// A shared contact.
+        Contact = "contact",
+        /// A poll.
+        Poll = "poll",
+        /// A dice roll.
+        Dice = "dice",
+        /// A service message (members joined or left, title changed, ...).
+        Service = "service",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+string_enum!(
+    /// Which way a message went, seen from the owner.
+    Direction, "direction", {
+        /// From the other side to the owner.
+        Incoming = "incoming",
+        /// From the owner (or the bot on the owner's behalf).
+        Outgoing = "outgoing",
+    }
+);
+
+string_enum!(
+    /// The state of a follow-up.
+    FollowUpStatus, "status", {
+        /// Still to do (overdue ones included).
+        Pending = "pending",
+        /// Done.
+        Completed = "completed",
+        /// Dropped.
+        Cancelled = "cancelled",
+    }
+);
+
+string_enum!(
+    /// A business category for a contact.
+    ContactCategory, "category", {
+        /// Pays us.
+        Client = "client",
+        /// Might pay us.
+        Prospect = "prospect",
+        /// Works with us.
+        Partner = "partner",
+        /// We pay them.
+        Vendor = "vendor",
+        /// Anything else.
+        Other = "other",
+    }
+);
+
+string_enum!(
+    /// How the relationship with a contact stands.
+    RelationshipStatus, "relationshipStatus", {
+        /// Just appeared.
+        New = "new",
+        /// In touch.
+        Active = "active",
+        /// Gone quiet.
+        Inactive = "inactive",
+    }
+);
+
+string_enum!(
+    /// Which follow-ups a listing shows.
+    FollowUpView, "status", {
+        /// Pending ones, overdue included.
+        Pending = "pending",
+        /// Pending ones whose due time has passed.
+        Overdue = "overdue",
+        /// Completed ones.
+        Completed = "completed",
+        /// Cancelled ones.
+        Cancelled = "cancelled",
+        /// Every follow-up.
+        All = "all",
+    }
+);
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn every_enum_value_round_trips_through_its_string() {
+        for p in Priority::ALL {
+            assert_eq!(p.as_str().parse::<Priority>().unwrap(), *p);
+        }
+        for t in MessageType::ALL {
+            assert_eq!(t.as_str().parse::<MessageType>().unwrap(), *t);
+            let json = serde_json::to_string(t).unwrap();
+            assert_eq!(json, format!("\"{}\"", t.as_str()));
+        }
+    }
+
+    #[test]
+    fn parsing_ignores_case_and_surrounding_space() {
+        assert_eq!(" URGENT ".parse::<Priority>().unwrap(), Priority::Urgent);
+        assert_eq!("Waiting".parse::<ConversationStatus>().unwrap(), ConversationStatus::Waiting);
+    }
+
+    #[test]
+    fn unknown_value_error_lists_the_accepted_values() {
+        let text = "critical".parse::<Priority>().unwrap_err().to_string();
+        assert!(text.contains("priority"), "{text}");
+        assert!(text.contains("low medium high urgent"), "{text}");
+    }
+
+    #[test]
+    fn priorities_are_ordered_by_urgency() {
+        assert!(Priority::Low < Priority::Medium);
+        assert!(Priority::High < Priority::Urgent);
+        assert_eq!(Priority::ALL.iter().max(), Some(&Priority::Urgent));
+    }
+}
