@@ -185,6 +185,8 @@ pub struct PreparedEvent {
 #[derive(Clone, Debug, Default, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct IngestBatch {
+    /// When the service took the batch in (its clock): `updatedAt` of what the batch changes.
+    pub received_at: DateTime<Utc>,
     /// Events in arrival order.
     pub events: Vec<PreparedEvent>,
     /// Key/value pairs to write with them.

@@ -82,14 +82,15 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         }
         let mut msg = Message::from_captured(m, conv_id);
         msg.edited_at = edited_at;
+        // A late message older than the owner's last read point arrives read (it is not unread either).
+        let read_up_to = self.conversations.get(&m.chat.key).and_then(|(c, _)| c.last_read_at);
+        msg.is_read |= read_up_to.is_some_and(|r| msg.sent_at <= r);
         self.tx.insert_message(&msg)?;
         self.report.messages_stored += 1;
 
-        if let Some(key) = contact {
-            if let Some((c, dirty)) = self.contacts.get_mut(&key) {
-                c.record_message(m.direction, m.sent_at, self.now);
-                *dirty = true;
-            }
+        if let Some((c, dirty)) = contact.and_then(|key| self.contacts.get_mut(&key)) {
+            c.record_message(m.direction, m.sent_at, self.now);
+            *dirty = true;
         }
         let now = self.now;
         let counterpart_contact = counterpart.and_then(|id| self.contacts.get(&(m.chat.key.owner, id))).map(|(c, _)| c.clone());

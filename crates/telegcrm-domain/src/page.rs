@@ -88,7 +88,7 @@ impl Cursor {
     /// Reads a cursor a client sent back.
     pub fn decode(s: &str) -> Result<Self, ParseError> {
         let bad = || ParseError::Invalid { field: "cursor", value: clip(s), expected: "a cursor returned as nextCursor" };
-        if s.len() % 2 != 0 || s.len() > 128 {
+        if !s.len().is_multiple_of(2) || s.len() > 128 {
             return Err(bad());
         }
         let bytes: Vec<u8> = (0..s.len())

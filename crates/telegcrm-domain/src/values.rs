@@ -85,6 +85,8 @@ impl Ord for Priority {
     }
 }
 
+// The macro derives for every enum alike; only Priority has a default.
+#[allow(clippy::derivable_impls)]
 impl Default for Priority {
     fn default() -> Self {
         Self::Medium

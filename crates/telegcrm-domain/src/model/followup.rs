@@ -40,9 +40,10 @@ pub struct FollowUp {
 }
 
 impl FollowUp {
-    /// Whether it is pending and its due time has passed at `now`.
+    /// Whether it is pending and its due time has come at `now` (the same test that makes the
+    /// reminder job pick it up).
     pub fn overdue_at(&self, now: DateTime<Utc>) -> bool {
-        self.status == FollowUpStatus::Pending && self.due_at < now
+        self.status == FollowUpStatus::Pending && self.due_at <= now
     }
 
     /// The same follow-up with `is_overdue` computed for `now`.

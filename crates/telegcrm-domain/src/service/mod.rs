@@ -109,7 +109,7 @@ impl CrmService {
             .into_iter()
             .map(|event| PreparedEvent { detected_priority: event.text().and_then(|t| rules.detect(t)), event })
             .collect();
-        Ok(self.store.ingest(&IngestBatch { events, state }).await?)
+        Ok(self.store.ingest(&IngestBatch { received_at: self.clock.now(), events, state }).await?)
     }
 }
 

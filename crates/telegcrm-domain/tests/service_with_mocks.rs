@@ -1,0 +1,186 @@
+//! CrmService operations that reach OASIS or Telegram, with those ports mocked (mockall) and the
+//! in-memory store underneath.
+#![allow(clippy::unwrap_used)]
+
+use std::sync::Arc;
+
+use chrono::{DateTime, TimeZone, Utc};
+use mockall::predicate::eq;
+use telegcrm_domain::event::{CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
+use telegcrm_domain::ports::{Avatar, AvatarRef, MockAvatarDirectory, MockClock, MockTelegramGateway, SentMessage};
+use telegcrm_domain::{
+    AvatarId, ChatKey, ChatType, ContactId, Conversation, ConversationStatus, CrmError, CrmService, Direction, DirectoryError, Entity,
+    GatewayError, MessageType, PageRequest,
+};
+use telegcrm_store_memory::MemoryStore;
+
+fn t(h: u32, m: u32) -> DateTime<Utc> {
+    Utc.with_ymd_and_hms(2026, 3, 2, h, m, 0).unwrap()
+}
+
+fn clock() -> Arc<MockClock> {
+    let mut c = MockClock::new();
+    c.expect_now().return_const(t(12, 0));
+    Arc::new(c)
+}
+
+fn zoe() -> TelegramUser {
+    TelegramUser {
+        id: 5001,
+        first_name: "Zoë".into(),
+        last_name: Some("Ünal".into()),
+        username: Some("zoe_u".into()),
+        ..Default::default()
+    }
+}
+
+fn incoming(owner: AvatarId, bc: Option<&str>, id: i64, text: &str) -> InboundEvent {
+    InboundEvent::Message(CapturedMessage {
+        chat: ChatInfo {
+            key: ChatKey { owner, chat_id: 5001, business_connection_id: bc.map(str::to_owned) },
+            chat_type: ChatType::Private,
+            title: Some("Zoë Ünal".into()),
+            counterpart: Some(zoe()),
+        },
+        telegram_message_id: id,
+        direction: Direction::Incoming,
+        sender: Some(zoe()),
+        text: text.into(),
+        message_type: MessageType::Text,
+        media: None,
+        reply_to_telegram_message_id: None,
+        sent_at: t(10, id as u32),
+    })
+}
+
+async fn seeded(service: &CrmService, owner: AvatarId, bc: Option<&str>) -> Conversation {
+    service.ingest(vec![incoming(owner, bc, 1, "Hello"), incoming(owner, bc, 2, "Are you there?")], vec![]).await.unwrap();
+    let page = service.list_conversations(owner, &Default::default(), &PageRequest::default()).await.unwrap();
+    page.items.into_iter().next().unwrap()
+}
+
+fn first_contact_id(conv: &Conversation) -> ContactId {
+    conv.contact_id.unwrap()
+}
+
+#[tokio::test]
+async fn sending_goes_through_the_business_connection_and_is_stored_as_outgoing() {
+    let owner = AvatarId::new();
+    let mut gateway = MockTelegramGateway::new();
+    gateway
+        .expect_send_text()
+        .with(eq(5001), eq(Some("bc-77".to_owned())), eq("On my way"))
+        .times(1)
+        .returning(|_, _, text| Ok(SentMessage { telegram_message_id: 99, sent_at: t(11, 0), text: text.to_owned(), sender: None }));
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
+    let conv = seeded(&service, owner, Some("bc-77")).await;
+    assert_eq!(conv.unread_count, 2);
+
+    let sent = service.send_message(owner, conv.id, "  On my way ").await.unwrap();
+    assert_eq!(sent.direction, Direction::Outgoing);
+    assert_eq!(sent.telegram_message_id, 99);
+    assert!(sent.is_read);
+
+    let after = service.conversation(owner, conv.id).await.unwrap();
+    assert_eq!(after.unread_count, 0);
+    assert_eq!(after.status, ConversationStatus::Waiting);
+    assert_eq!(after.message_count, 3);
+}
+
+#[tokio::test]
+async fn telegram_refusal_is_an_error_and_stores_nothing() {
+    let owner = AvatarId::new();
+    let mut gateway = MockTelegramGateway::new();
+    gateway
+        .expect_send_text()
+        .returning(|_, _, _| Err(GatewayError::Refused { description: "Forbidden: bot was blocked by the user".into() }));
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
+    let conv = seeded(&service, owner, None).await;
+
+    let err = service.send_message(owner, conv.id, "hi").await.unwrap_err();
+    assert!(matches!(&err, CrmError::Gateway(GatewayError::Refused { description }) if description.contains("blocked")), "{err}");
+    assert_eq!(service.conversation(owner, conv.id).await.unwrap().message_count, 2);
+}
+
+#[tokio::test]
+async fn empty_text_and_foreign_conversations_never_reach_telegram() {
+    let owner = AvatarId::new();
+    let mut gateway = MockTelegramGateway::new();
+    gateway.expect_send_text().never();
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
+    let conv = seeded(&service, owner, None).await;
+
+    assert!(matches!(service.send_message(owner, conv.id, "   ").await, Err(CrmError::Invalid { field: "text", .. })));
+    assert!(matches!(service.send_message(owner, conv.id, &"x".repeat(4097)).await, Err(CrmError::Invalid { field: "text", .. })));
+    let stranger = AvatarId::new();
+    assert!(matches!(service.send_message(stranger, conv.id, "hi").await, Err(CrmError::NotFound { entity: Entity::Conversation, .. })));
+}
+
+#[tokio::test]
+async fn sending_without_a_gateway_says_it_is_not_configured() {
+    let owner = AvatarId::new();
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock());
+    let conv = seeded(&service, owner, None).await;
+    assert!(matches!(service.send_message(owner, conv.id, "hi").await, Err(CrmError::Gateway(GatewayError::NotConfigured))));
+}
+
+#[tokio::test]
+async fn linking_a_contact_resolves_the_avatar_through_oasis() {
+    let owner = AvatarId::new();
+    let linked = AvatarId::new();
+    let mut directory = MockAvatarDirectory::new();
+    directory
+        .expect_find_avatar()
+        .with(eq(AvatarRef::Username("zoe".into())))
+        .times(1)
+        .returning(move |_| Ok(Some(Avatar { id: linked, username: Some("zoe".into()), email: None, full_name: None })));
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_directory(Arc::new(directory));
+    let conv = seeded(&service, owner, None).await;
+    let contact = service.link_contact_avatar(owner, first_contact_id(&conv), &AvatarRef::Username("zoe".into())).await.unwrap();
+    assert_eq!(contact.linked_oasis_avatar_id, Some(linked));
+
+    let unlinked = service.unlink_contact_avatar(owner, contact.id).await.unwrap();
+    assert_eq!(unlinked.linked_oasis_avatar_id, None);
+}
+
+#[tokio::test]
+async fn an_unknown_avatar_is_not_found_and_oasis_failure_is_a_directory_error() {
+    let owner = AvatarId::new();
+    let mut directory = MockAvatarDirectory::new();
+    directory.expect_find_avatar().with(eq(AvatarRef::Email("nobody@example.com".into()))).returning(|_| Ok(None));
+    directory
+        .expect_find_avatar()
+        .with(eq(AvatarRef::Email("down@example.com".into())))
+        .returning(|_| Err(DirectoryError::Upstream("connection refused".into())));
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_directory(Arc::new(directory));
+    let conv = seeded(&service, owner, None).await;
+    let contact = first_contact_id(&conv);
+
+    let err = service.link_contact_avatar(owner, contact, &AvatarRef::Email("nobody@example.com".into())).await.unwrap_err();
+    assert!(matches!(err, CrmError::NotFound { entity: Entity::Avatar, .. }), "{err}");
+    let err = service.link_contact_avatar(owner, contact, &AvatarRef::Email("down@example.com".into())).await.unwrap_err();
+    assert!(matches!(err, CrmError::Directory(_)), "{err}");
+    assert_eq!(service.contact(owner, contact).await.unwrap().linked_oasis_avatar_id, None);
+}
+
+#[tokio::test]
+async fn another_owners_contact_is_not_found_before_oasis_is_asked() {
+    let owner = AvatarId::new();
+    let mut directory = MockAvatarDirectory::new();
+    directory.expect_find_avatar().never();
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_directory(Arc::new(directory));
+    let conv = seeded(&service, owner, None).await;
+    let err = service.link_contact_avatar(AvatarId::new(), first_contact_id(&conv), &AvatarRef::Id(AvatarId::new())).await.unwrap_err();
+    assert!(matches!(err, CrmError::NotFound { entity: Entity::Contact, .. }), "{err}");
+}
+
+#[tokio::test]
+async fn the_service_stamps_changes_with_its_clock() {
+    let owner = AvatarId::new();
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock());
+    let conv = seeded(&service, owner, None).await;
+    assert_eq!(conv.updated_at, t(12, 0));
+    let read = service.mark_read(owner, conv.id).await.unwrap();
+    assert_eq!(read.last_read_at, Some(t(12, 0)));
+    assert_eq!(read.unread_count, 0);
+}

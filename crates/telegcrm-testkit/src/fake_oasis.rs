@@ -1,0 +1,1 @@
+//! (arrives with the Telegram and OASIS adapters)
