@@ -79,7 +79,10 @@ impl Cursor {
     /// The opaque string form.
     pub fn encode(&self) -> String {
         let plain = match self {
-            Self::After { at, id } => format!("a{}.{}", at.timestamp_micros(), id.simple()),
+            // Nanoseconds: stores compare full precision, so the cursor must not round.
+            Self::After { at, id } => {
+                format!("n{}.{}", at.timestamp_nanos_opt().unwrap_or_else(|| at.timestamp_micros().saturating_mul(1000)), id.simple())
+            }
             Self::Offset(n) => format!("o{n}"),
         };
         plain.bytes().map(|b| format!("{b:02x}")).collect()
@@ -97,10 +100,10 @@ impl Cursor {
             .collect::<Option<_>>()
             .ok_or_else(bad)?;
         let plain = String::from_utf8(bytes).map_err(|_| bad())?;
-        if let Some(rest) = plain.strip_prefix('a') {
-            let (micros, id) = rest.split_once('.').ok_or_else(bad)?;
-            let micros: i64 = micros.parse().map_err(|_| bad())?;
-            let at = Utc.timestamp_micros(micros).single().ok_or_else(bad)?;
+        if let Some(rest) = plain.strip_prefix('n') {
+            let (nanos, id) = rest.split_once('.').ok_or_else(bad)?;
+            let nanos: i64 = nanos.parse().map_err(|_| bad())?;
+            let at = Utc.timestamp_nanos(nanos);
             let id = Uuid::parse_str(id).map_err(|_| bad())?;
             Ok(Self::After { at, id })
         } else if let Some(n) = plain.strip_prefix('o') {
@@ -210,7 +213,7 @@ mod tests {
 
     #[test]
     fn cursors_round_trip_and_look_opaque() {
-        let c = Cursor::After { at: Utc.timestamp_micros(1_700_000_000_123_456).unwrap(), id: Uuid::now_v7() };
+        let c = Cursor::After { at: Utc.timestamp_nanos(1_700_000_000_123_456_789), id: Uuid::now_v7() };
         let s = c.encode();
         assert!(s.chars().all(|ch| ch.is_ascii_hexdigit()));
         assert_eq!(Cursor::decode(&s).unwrap(), c);

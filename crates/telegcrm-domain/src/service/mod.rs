@@ -33,7 +33,7 @@ pub struct Settings {
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { priority_rules: PriorityRules::default(), search_candidates: 1000 }
+        Self { priority_rules: PriorityRules::default(), search_candidates: 250 }
     }
 }
 
