@@ -1,0 +1,80 @@
+//! The indexes, created at start. `createIndexes` with the same name and keys is a no-op, so
+//! starting many instances (or the same one twice) is safe.
+
+use bson::{Document, doc};
+use mongodb::options::IndexOptions;
+use mongodb::{Database, IndexModel};
+use telegcrm_domain::StoreError;
+
+use crate::collections::{CONTACTS, CONVERSATIONS, FOLLOWUPS, MESSAGES};
+use crate::error::store_error;
+
+/// MongoDB's error code for a collection that does not exist.
+const NAMESPACE_NOT_FOUND: i32 = 26;
+
+/// One index: collection, name, keys, unique.
+pub(crate) struct IndexSpec {
+    /// Collection.
+    pub collection: &'static str,
+    /// Index name.
+    pub name: &'static str,
+    /// Keys.
+    pub keys: Document,
+    /// Unique.
+    pub unique: bool,
+}
+
+/// Every index the store needs (docs/operations.md says what each is for).
+pub(crate) fn specs() -> Vec<IndexSpec> {
+    let spec = |collection, name, keys, unique| IndexSpec { collection, name, keys, unique };
+    vec![
+        // One conversation per chat of an owner (business chats are distinct from the bot's own).
+        spec(CONVERSATIONS, "chat_key", doc! { "ownerAvatarId": 1, "telegramChatId": 1, "businessConnectionId": 1 }, true),
+        // The inbox: newest first, keyset pages.
+        spec(CONVERSATIONS, "inbox", doc! { "ownerAvatarId": 1, "lastMessageAt": -1, "_id": -1 }, false),
+        spec(CONVERSATIONS, "inbox_by_status", doc! { "ownerAvatarId": 1, "status": 1, "lastMessageAt": -1 }, false),
+        spec(CONVERSATIONS, "inbox_by_tag", doc! { "ownerAvatarId": 1, "tagKeys": 1, "lastMessageAt": -1 }, false),
+        spec(CONVERSATIONS, "by_contact", doc! { "ownerAvatarId": 1, "contactId": 1 }, false),
+        // One message per Telegram message of a chat: what makes redelivery a no-op.
+        spec(MESSAGES, "message_key", doc! { "conversationId": 1, "telegramMessageId": 1 }, true),
+        // A conversation's timeline, newest first.
+        spec(MESSAGES, "timeline", doc! { "conversationId": 1, "sentAt": -1, "_id": -1 }, false),
+        // Search: messages holding every word (multikey), then by recency.
+        spec(MESSAGES, "search_terms", doc! { "ownerAvatarId": 1, "terms": 1 }, false),
+        spec(MESSAGES, "search_recent", doc! { "ownerAvatarId": 1, "sentAt": -1, "_id": -1 }, false),
+        // One contact per Telegram user of an owner.
+        spec(CONTACTS, "contact_key", doc! { "ownerAvatarId": 1, "telegramId": 1 }, true),
+        spec(CONTACTS, "recent_contacts", doc! { "ownerAvatarId": 1, "lastContactedAt": -1, "_id": -1 }, false),
+        // Follow-up lists (soonest first) and the reminder job.
+        spec(FOLLOWUPS, "followups_by_status", doc! { "ownerAvatarId": 1, "status": 1, "dueAt": 1, "_id": 1 }, false),
+        spec(FOLLOWUPS, "followups_by_conversation", doc! { "ownerAvatarId": 1, "conversationId": 1, "dueAt": 1 }, false),
+        spec(FOLLOWUPS, "followups_due", doc! { "status": 1, "remindedAt": 1, "dueAt": 1 }, false),
+    ]
+}
+
+/// Creates every missing index (idempotent). Indexes already there by name are left alone:
+/// FerretDB 1.24 drops the connection when asked to create an index that exists.
+pub(crate) async fn create_all(db: &Database) -> Result<(), StoreError> {
+    for collection in [CONVERSATIONS, MESSAGES, CONTACTS, FOLLOWUPS] {
+        let coll = db.collection::<Document>(collection);
+        let existing = match coll.list_index_names().await {
+            Ok(names) => names,
+            // A collection that does not exist yet has no indexes.
+            Err(e) if matches!(&*e.kind, mongodb::error::ErrorKind::Command(c) if c.code == NAMESPACE_NOT_FOUND) => Vec::new(),
+            Err(e) => return Err(store_error(&format!("listing the indexes of {collection}"), e)),
+        };
+        let models: Vec<IndexModel> = specs()
+            .into_iter()
+            .filter(|s| s.collection == collection && !existing.iter().any(|n| n == s.name))
+            .map(|s| {
+                let options = IndexOptions::builder().name(s.name.to_owned()).unique(s.unique.then_some(true)).build();
+                IndexModel::builder().keys(s.keys).options(options).build()
+            })
+            .collect();
+        if models.is_empty() {
+            continue;
+        }
+        coll.create_indexes(models).await.map_err(|e| store_error(&format!("creating the indexes of {collection}"), e))?;
+    }
+    Ok(())
+}
