@@ -1,1 +1,355 @@
-//! (arrives with the Telegram and OASIS adapters)
+//! A fake Telegram Bot API server on a loopback port, reached through frankenstein's
+//! `Bot::new_url` like the real one: a scripted `getUpdates` queue honouring `offset`, `limit`
+//! and `timeout`, a record of every call, and injectable failures. Update fixtures are in
+//! [`updates`].
+
+pub mod updates;
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use actix_web::{HttpResponse, web};
+use serde_json::{Value, json};
+use tokio::sync::Notify;
+
+/// The token the fake accepts (`<bot id>:<secret>`).
+pub const TEST_TOKEN: &str = "123456789:AAHfake-TOKEN_for_tests_0123456789ab";
+/// Our bot's user id (the token's prefix).
+pub const BOT_ID: i64 = 123_456_789;
+/// Our bot's username.
+pub const BOT_USERNAME: &str = "telegcrm_test_bot";
+
+/// One call the fake received.
+#[derive(Clone, Debug, PartialEq)]
+pub struct Call {
+    /// The Bot API method, e.g. `getUpdates`.
+    pub method: String,
+    /// The JSON parameters (`{}` when none were sent).
+    pub params: Value,
+}
+
+/// A failure to inject into the next matching call.
+#[derive(Clone, Debug, PartialEq)]
+pub enum Fault {
+    /// A JSON error with this 5xx status.
+    ServerError(u16),
+    /// A 502 with an HTML body, as a proxy in front of Telegram sends.
+    BadGatewayHtml,
+    /// 429 with `parameters.retry_after`.
+    TooManyRequests {
+        /// Seconds Telegram asks to wait.
+        retry_after: u64,
+    },
+    /// 409: another `getUpdates` poller runs.
+    Conflict,
+    /// Answer normally, after this long.
+    Slow(Duration),
+    /// `ok: false` with this code and description (e.g. 403 "Forbidden: bot was blocked by the user").
+    Refuse {
+        /// Telegram's error code.
+        code: u16,
+        /// Telegram's description.
+        description: String,
+    },
+}
+
+#[derive(Default)]
+struct Inner {
+    updates: Vec<Value>,
+    next_update_id: i64,
+    calls: Vec<Call>,
+    faults: VecDeque<(String, Fault)>,
+    next_message_id: i64,
+    webhook: Option<String>,
+    last_offset: Option<i64>,
+}
+
+struct Shared {
+    inner: Mutex<Inner>,
+    notify: Notify,
+}
+
+/// The fake Bot API server. Stops when dropped.
+pub struct FakeTelegram {
+    shared: Arc<Shared>,
+    running: Running,
+}
+
+impl std::fmt::Debug for FakeTelegram {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("FakeTelegram").field("api_url", &self.api_url()).finish_non_exhaustive()
+    }
+}
+
+impl FakeTelegram {
+    /// Starts a fake on 127.0.0.1 on a free port.
+    pub fn start() -> Self {
+        let shared = Arc::new(Shared {
+            inner: Mutex::new(Inner { next_update_id: 100_000, next_message_id: 5_000, ..Inner::default() }),
+            notify: Notify::new(),
+        });
+        let data = web::Data::from(shared.clone());
+        let running = serve(move |cfg| {
+            cfg.app_data(data.clone()).route("/{bot}/{method}", web::post().to(handle)).route("/{bot}/{method}", web::get().to(handle));
+        });
+        Self { shared, running }
+    }
+
+    /// The base URL to configure as `TELEGRAM_API_URL` (frankenstein appends `/bot<token>`).
+    pub fn api_url(&self) -> String {
+        format!("http://127.0.0.1:{}", self.running.port)
+    }
+
+    /// The token the fake accepts.
+    pub fn token(&self) -> &'static str {
+        TEST_TOKEN
+    }
+
+    /// Queues an update of `kind` with `body`, giving it the next update id; returns the id.
+    pub fn push(&self, kind: &str, body: Value) -> i64 {
+        let mut inner = self.lock();
+        inner.next_update_id += 1;
+        let id = inner.next_update_id;
+        inner.updates.push(json!({ "update_id": id, kind: body }));
+        drop(inner);
+        self.shared.notify.notify_waiters();
+        id
+    }
+
+    /// Queues a whole update as given (its `update_id` kept, or none at all for garbage).
+    pub fn push_raw(&self, update: Value) {
+        let mut inner = self.lock();
+        if let Some(id) = update.get("update_id").and_then(Value::as_i64) {
+            inner.next_update_id = inner.next_update_id.max(id);
+        }
+        inner.updates.push(update);
+        drop(inner);
+        self.shared.notify.notify_waiters();
+    }
+
+    /// Makes the next call of `method` (`"*"` for any) fail with `fault`. Faults queue up.
+    pub fn fail_next(&self, method: &str, fault: Fault) {
+        self.lock().faults.push_back((method.to_owned(), fault));
+    }
+
+    /// Sets or clears a webhook, as `setWebhook` would (`getUpdates` then answers 409).
+    pub fn set_webhook(&self, url: Option<&str>) {
+        self.lock().webhook = url.map(str::to_owned);
+    }
+
+    /// The webhook currently set.
+    pub fn webhook(&self) -> Option<String> {
+        self.lock().webhook.clone()
+    }
+
+    /// Every call so far, in order.
+    pub fn calls(&self) -> Vec<Call> {
+        self.lock().calls.clone()
+    }
+
+    /// The calls of one method.
+    pub fn calls_of(&self, method: &str) -> Vec<Call> {
+        self.lock().calls.iter().filter(|c| c.method == method).cloned().collect()
+    }
+
+    /// The last `offset` a `getUpdates` call sent.
+    pub fn last_offset(&self) -> Option<i64> {
+        self.lock().last_offset
+    }
+
+    /// Updates not yet confirmed by an offset.
+    pub fn pending(&self) -> usize {
+        self.lock().updates.len()
+    }
+
+    /// Waits (up to `within`) until a `getUpdates` call confirms every update pushed so far.
+    pub async fn wait_until_confirmed(&self, within: Duration) -> bool {
+        let deadline = tokio::time::Instant::now() + within;
+        loop {
+            let done = {
+                let inner = self.lock();
+                inner.last_offset.is_some_and(|o| o > inner.next_update_id) || (inner.updates.is_empty() && inner.last_offset.is_some())
+            };
+            if done {
+                return true;
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return false;
+            }
+            tokio::time::sleep(Duration::from_millis(10)).await;
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Inner> {
+        self.shared.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+}
+
+/// A test HTTP server running on its own thread with its own actix system. Stops when dropped.
+pub(crate) struct Running {
+    /// The loopback port it listens on.
+    pub(crate) port: u16,
+    handle: actix_web::dev::ServerHandle,
+}
+
+impl Drop for Running {
+    fn drop(&mut self) {
+        // `stop` sends the command at once; the returned future only waits for completion.
+        drop(self.handle.stop(false));
+    }
+}
+
+/// Serves the routes `configure` sets up on 127.0.0.1 on a free port, from any test runtime.
+pub(crate) fn serve<F>(configure: F) -> Running
+where
+    F: Fn(&mut web::ServiceConfig) + Send + Clone + 'static,
+{
+    let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        actix_web::rt::System::new().block_on(async move {
+            let server = actix_web::HttpServer::new(move || actix_web::App::new().configure(configure.clone()))
+                .workers(2)
+                .disable_signals()
+                .shutdown_timeout(0)
+                .listen(listener)
+                .unwrap()
+                .run();
+            tx.send(server.handle()).unwrap();
+            let _ = server.await;
+        });
+    });
+    Running { port, handle: rx.recv().unwrap() }
+}
+
+fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Inner> {
+    shared.inner.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
+}
+
+fn error(code: u16, description: &str, retry_after: Option<u64>) -> HttpResponse {
+    let mut body = json!({"ok": false, "error_code": code, "description": description});
+    if let Some(s) = retry_after {
+        body["parameters"] = json!({ "retry_after": s });
+    }
+    HttpResponse::build(actix_web::http::StatusCode::from_u16(code).unwrap_or(actix_web::http::StatusCode::INTERNAL_SERVER_ERROR))
+        .json(body)
+}
+
+fn ok(result: Value) -> HttpResponse {
+    HttpResponse::Ok().json(json!({"ok": true, "result": result}))
+}
+
+async fn handle(shared: web::Data<Shared>, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
+    let (bot, method) = path.into_inner();
+    let params: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).unwrap_or_else(|_| json!({})) };
+    let fault = {
+        let mut inner = lock(&shared);
+        inner.calls.push(Call { method: method.clone(), params: params.clone() });
+        let at = inner.faults.iter().position(|(m, _)| m == "*" || *m == method);
+        at.and_then(|i| inner.faults.remove(i)).map(|(_, f)| f)
+    };
+    if bot != format!("bot{TEST_TOKEN}") {
+        return error(401, "Unauthorized", None);
+    }
+    match fault {
+        Some(Fault::ServerError(code)) => return error(code, "Internal Server Error", None),
+        Some(Fault::BadGatewayHtml) => {
+            return HttpResponse::BadGateway().content_type("text/html").body("<html><body><h1>502 Bad Gateway</h1></body></html>");
+        }
+        Some(Fault::TooManyRequests { retry_after }) => {
+            return error(429, &format!("Too Many Requests: retry after {retry_after}"), Some(retry_after));
+        }
+        Some(Fault::Conflict) => {
+            return error(409, "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running", None);
+        }
+        Some(Fault::Refuse { code, description }) => return error(code, &description, None),
+        Some(Fault::Slow(d)) => tokio::time::sleep(d).await,
+        None => {}
+    }
+    match method.as_str() {
+        "getUpdates" => get_updates(&shared, &params).await,
+        "getMe" => ok(updates::bot_user()),
+        "deleteWebhook" => {
+            lock(&shared).webhook = None;
+            ok(json!(true))
+        }
+        "setWebhook" => match params.get("url").and_then(Value::as_str) {
+            Some(url) if url.starts_with("https://") || url.starts_with("http://") => {
+                lock(&shared).webhook = Some(url.to_owned());
+                ok(json!(true))
+            }
+            _ => error(400, "Bad Request: bad webhook: An HTTPS URL must be provided for webhook", None),
+        },
+        "getWebhookInfo" => {
+            let url = lock(&shared).webhook.clone().unwrap_or_default();
+            ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": 0}))
+        }
+        "sendMessage" => send_message(&shared, &params),
+        _ => error(404, "Not Found: method not found", None),
+    }
+}
+
+async fn get_updates(shared: &Shared, params: &Value) -> HttpResponse {
+    let offset = params.get("offset").and_then(Value::as_i64);
+    let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
+    let timeout = Duration::from_secs(params.get("timeout").and_then(Value::as_u64).unwrap_or(0));
+    let deadline = tokio::time::Instant::now() + timeout;
+    loop {
+        let notified = shared.notify.notified();
+        tokio::pin!(notified);
+        notified.as_mut().enable();
+        {
+            let mut inner = lock(shared);
+            if inner.webhook.is_some() {
+                return error(
+                    409,
+                    "Conflict: can't use getUpdates method while webhook is active; use deleteWebhook to delete the webhook first",
+                    None,
+                );
+            }
+            if let Some(offset) = offset {
+                inner.last_offset = Some(offset);
+                // An offset confirms every update before it (and any queued garbage without an id).
+                inner.updates.retain(|u| u.get("update_id").and_then(Value::as_i64).is_some_and(|id| id >= offset));
+            }
+            let batch: Vec<Value> = inner.updates.iter().take(limit).cloned().collect();
+            if !batch.is_empty() {
+                return ok(Value::Array(batch));
+            }
+        }
+        if tokio::time::Instant::now() >= deadline {
+            return ok(json!([]));
+        }
+        let _ = tokio::time::timeout_at(deadline, notified).await;
+    }
+}
+
+fn send_message(shared: &Shared, params: &Value) -> HttpResponse {
+    let Some(chat_id) = params.get("chat_id").and_then(Value::as_i64) else {
+        return error(400, "Bad Request: chat_id is empty", None);
+    };
+    let text = params.get("text").and_then(Value::as_str).unwrap_or("");
+    if text.trim().is_empty() {
+        return error(400, "Bad Request: message text is empty", None);
+    }
+    let message_id = {
+        let mut inner = lock(shared);
+        inner.next_message_id += 1;
+        inner.next_message_id
+    };
+    let date = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut message = json!({
+        "message_id": message_id,
+        "from": updates::bot_user(),
+        "chat": {"id": chat_id, "type": if chat_id > 0 { "private" } else { "supergroup" }},
+        "date": date,
+        "text": text,
+    });
+    if let Some(bc) = params.get("business_connection_id").and_then(Value::as_str) {
+        message["business_connection_id"] = json!(bc);
+        message["sender_business_bot"] = updates::bot_user();
+    }
+    ok(message)
+}

@@ -90,7 +90,8 @@ pub fn with(mut message: Value, key: &str, value: Value) -> Value {
 /// A text message from Ada to the bot, with entities and link preview options.
 pub fn text_from_ada(message_id: i64, text: &str) -> Value {
     let m = with(message(message_id, private_chat(&ada()), Some(ada())), "text", json!(text));
-    let m = with(m, "entities", json!([{"offset": 0, "length": 1, "type": "bold"}, {"offset": 0, "length": 1, "type": "some_future_entity"}]));
+    let m =
+        with(m, "entities", json!([{"offset": 0, "length": 1, "type": "bold"}, {"offset": 0, "length": 1, "type": "some_future_entity"}]));
     with(m, "link_preview_options", json!({"is_disabled": true}))
 }
 
@@ -189,7 +190,11 @@ pub fn content_samples() -> Vec<(&'static str, &'static str, Value)> {
         ("sticker", "sticker", sticker()),
         ("location", "location", json!({"latitude": 51.507_351, "longitude": -0.127_758, "horizontal_accuracy": 12.5})),
         ("venue", "venue", venue()),
-        ("contact", "contact", json!({"phone_number": "+447700900123", "first_name": "Charles", "last_name": "Babbage", "user_id": 700_100_200, "vcard": "BEGIN:VCARD\nEND:VCARD"})),
+        (
+            "contact",
+            "contact",
+            json!({"phone_number": "+447700900123", "first_name": "Charles", "last_name": "Babbage", "user_id": 700_100_200, "vcard": "BEGIN:VCARD\nEND:VCARD"}),
+        ),
         ("poll", "poll", poll()),
         ("dice", "dice", json!({"emoji": "🎲", "value": 5})),
         ("other", "story", json!({"chat": channel(), "id": 17})),

@@ -1,0 +1,147 @@
+//! What a message carries: its type, its file metadata and its readable text.
+
+use serde_json::Value;
+use telegcrm_domain::{Media, MessageType};
+
+use crate::service::service_text;
+use crate::wire::{File, Message};
+
+/// Content kinds the CRM stores as `other`, with the word shown when they have no caption.
+const OTHER_CONTENT: &[(&str, &str)] = &[
+    ("story", "story"),
+    ("game", "game"),
+    ("invoice", "invoice"),
+    ("giveaway", "giveaway"),
+    ("giveaway_winners", "giveaway winners"),
+    ("paid_media", "paid media"),
+    ("checklist", "checklist"),
+];
+
+/// A message's type, file metadata and text (caption, or a readable description).
+#[derive(Clone, Debug, PartialEq)]
+pub struct Content {
+    /// What it carries.
+    pub message_type: MessageType,
+    /// File metadata of media messages.
+    pub media: Option<Media>,
+    /// Text, caption, or a description of non-text content.
+    pub text: String,
+}
+
+/// Reads what a message carries. Animations are checked before documents and venues before
+/// locations, because Telegram sends both fields for those.
+pub fn content_of(m: &Message) -> Content {
+    let caption = || m.caption.clone().unwrap_or_default();
+    let file = |t, f: &File| Content { message_type: t, media: Some(media_of(f)), text: caption() };
+    let plain = |t, text: String| Content { message_type: t, media: None, text };
+
+    let mut content = if let Some(text) = &m.text {
+        plain(MessageType::Text, text.clone())
+    } else if let Some(largest) = m.photo.as_deref().and_then(largest_photo) {
+        file(MessageType::Photo, largest)
+    } else if let Some(f) = &m.video {
+        file(MessageType::Video, f)
+    } else if let Some(f) = &m.animation {
+        file(MessageType::Animation, f)
+    } else if let Some(f) = &m.audio {
+        let mut c = file(MessageType::Audio, f);
+        if c.text.is_empty() {
+            c.text = audio_label(f);
+        }
+        c
+    } else if let Some(f) = &m.voice {
+        file(MessageType::Voice, f)
+    } else if let Some(f) = &m.video_note {
+        file(MessageType::VideoNote, f)
+    } else if let Some(f) = &m.document {
+        file(MessageType::Document, f)
+    } else if let Some(f) = &m.sticker {
+        let mut c = file(MessageType::Sticker, f);
+        c.text = f.emoji.clone().unwrap_or_default();
+        c
+    } else if let Some(v) = &m.venue {
+        let text = [v.title.as_str(), v.address.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ");
+        plain(MessageType::Venue, text)
+    } else if let Some(l) = &m.location {
+        plain(MessageType::Location, format!("{}, {}", l.latitude, l.longitude))
+    } else if let Some(c) = &m.contact {
+        let name = full_name(&c.first_name, c.last_name.as_deref());
+        let text = [name.as_str(), c.phone_number.as_str()].into_iter().filter(|s| !s.is_empty()).collect::<Vec<_>>().join(", ");
+        plain(MessageType::Contact, text)
+    } else if let Some(p) = &m.poll {
+        let options: Vec<&str> = p.options.iter().map(|o| o.text()).collect();
+        plain(MessageType::Poll, format!("{} ({})", p.question, options.join(" / ")))
+    } else if let Some(d) = &m.dice {
+        plain(MessageType::Dice, format!("{} {}", d.emoji, d.value))
+    } else if let Some(text) = service_text(m) {
+        plain(MessageType::Service, text)
+    } else {
+        let word = OTHER_CONTENT.iter().find(|(key, _)| m.rest.contains_key(*key)).map_or("message", |(_, word)| *word);
+        let text = m.caption.clone().unwrap_or_else(|| format!("[{word}]"));
+        plain(MessageType::Other, text)
+    };
+    if let Some(from) = m.forward_origin.as_ref().and_then(forward_label) {
+        content.text =
+            if content.text.is_empty() { format!("Forwarded from {from}") } else { format!("Forwarded from {from}:\n{}", content.text) };
+    }
+    content
+}
+
+/// The largest photo size (by area, then file size). Telegram lists sizes smallest first, but
+/// the order is not promised.
+pub fn largest_photo(sizes: &[File]) -> Option<&File> {
+    sizes.iter().max_by_key(|f| (u64::from(f.width.unwrap_or(0)) * u64::from(f.height.unwrap_or(0)), f.file_size.unwrap_or(0)))
+}
+
+/// File metadata in the domain's terms. A video note's diameter is its width and height.
+pub fn media_of(f: &File) -> Media {
+    Media {
+        file_id: f.file_id.clone(),
+        file_unique_id: f.file_unique_id.clone(),
+        mime_type: f.mime_type.clone(),
+        file_size: f.file_size,
+        file_name: f.file_name.clone(),
+        width: f.width.or(f.length),
+        height: f.height.or(f.length),
+        duration: f.duration,
+    }
+}
+
+/// Who a forwarded message came from, named as Telegram users see it.
+pub fn forward_label(origin: &Value) -> Option<String> {
+    let str_at = |path: &[&str]| {
+        let mut v = origin;
+        for key in path {
+            v = v.get(key)?;
+        }
+        v.as_str().map(str::to_owned)
+    };
+    let name = match origin.get("type").and_then(Value::as_str)? {
+        "user" => {
+            let first = str_at(&["sender_user", "first_name"]).unwrap_or_default();
+            full_name(&first, str_at(&["sender_user", "last_name"]).as_deref())
+        }
+        "hidden_user" => str_at(&["sender_user_name"])?,
+        "chat" => str_at(&["sender_chat", "title"])?,
+        "channel" => str_at(&["chat", "title"])?,
+        _ => return None,
+    };
+    (!name.is_empty()).then_some(name)
+}
+
+fn audio_label(f: &File) -> String {
+    match (&f.performer, &f.title) {
+        (Some(p), Some(t)) => format!("{p} — {t}"),
+        (None, Some(t)) => t.clone(),
+        _ => f.file_name.clone().unwrap_or_default(),
+    }
+}
+
+/// "First Last", or just "First".
+pub fn full_name(first: &str, last: Option<&str>) -> String {
+    match last {
+        Some(l) if !l.is_empty() && !first.is_empty() => format!("{first} {l}"),
+        Some(l) if !l.is_empty() => l.to_owned(),
+        _ => first.to_owned(),
+    }
+}

@@ -1,0 +1,32 @@
+//! # telegcrm-telegram
+//!
+//! Telegcrm's Telegram adapter. Updates are parsed one by one from raw JSON ([`update`]) into
+//! lenient types ([`wire`]), mapped by pure functions ([`map`]) to the domain's inbound events,
+//! and stored through [`TelegramIngest`], whether they came by long polling ([`Poller`]) or by
+//! webhook ([`handle_webhook_body`]). [`TelegramSender`] sends texts; [`link`] proves which
+//! avatar owns a Telegram account by a `/start <code>` deep link.
+//!
+//! Start polling: `Poller::new(TelegramApi::new(url, token), TelegramIngest::new(service, owner,
+//! api.bot_id()), PollerConfig::default()).run(shutdown)`.
+
+pub mod api;
+pub mod content;
+pub mod ingest;
+pub mod link;
+pub mod map;
+pub mod ownership;
+pub mod poller;
+pub mod sender;
+pub mod service;
+pub mod update;
+pub mod webhook;
+pub mod wire;
+
+pub use api::{ApiError, DEFAULT_API_URL, TelegramApi};
+pub use ingest::{IngestOutcome, TelegramIngest};
+pub use link::{LinkCode, create_link_code, linked_telegram_user, redeem};
+pub use map::MapContext;
+pub use poller::{OFFSET_KEY, PollSummary, Poller, PollerConfig};
+pub use sender::TelegramSender;
+pub use update::{ALLOWED_UPDATES, Update, UpdateError, UpdateKind, parse_update, parse_update_bytes};
+pub use webhook::{WebhookError, handle_webhook_body, parse_webhook_body, register_webhook};

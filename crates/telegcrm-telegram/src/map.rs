@@ -1,0 +1,154 @@
+//! Pure mapping from Telegram updates to the domain's inbound events.
+//!
+//! Who owns what is decided before mapping (see [`crate::ownership`]) and passed in as a
+//! [`MapContext`], so these functions do no I/O.
+
+use chrono::{DateTime, Utc};
+use telegcrm_domain::event::{BusinessConnection, CapturedDeletion, CapturedEdit, CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
+use telegcrm_domain::{AvatarId, ChatKey, ChatType, Direction};
+
+use crate::content::content_of;
+use crate::update::{Update, UpdateKind};
+use crate::wire::{self, Message};
+
+/// What mapping needs to know beyond the update itself.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MapContext {
+    /// The avatar that owns the update's chat.
+    pub owner: AvatarId,
+    /// Our bot's user id: messages it sent are outgoing.
+    pub bot_id: Option<i64>,
+    /// For business updates, the Telegram user of the connection (the business account), when known.
+    pub business_user_id: Option<i64>,
+}
+
+/// Maps an update to its event; `now` dates deletions (Telegram does not say when they happened).
+pub fn map_update(update: &Update, ctx: &MapContext, now: DateTime<Utc>) -> InboundEvent {
+    match &update.kind {
+        UpdateKind::Message(m) | UpdateKind::ChannelPost(m) | UpdateKind::BusinessMessage(m) => InboundEvent::Message(map_message(m, ctx)),
+        UpdateKind::EditedMessage(m) | UpdateKind::EditedChannelPost(m) | UpdateKind::EditedBusinessMessage(m) => {
+            InboundEvent::Edit(map_edit(m, ctx))
+        }
+        UpdateKind::BusinessConnection(c) => InboundEvent::BusinessConnection(map_business_connection(c, ctx.owner)),
+        UpdateKind::DeletedBusinessMessages(d) => InboundEvent::Deletion(map_deletion(d, ctx.owner, now)),
+    }
+}
+
+/// A message as the CRM captures it.
+pub fn map_message(m: &Message, ctx: &MapContext) -> CapturedMessage {
+    let content = content_of(m);
+    let direction = direction_of(m, ctx);
+    let chat_type = chat_type_of(&m.chat);
+    let counterpart = (chat_type == ChatType::Private).then(|| counterpart_of(m, direction));
+    let title = match &counterpart {
+        Some(user) => Some(user.full_name()).filter(|n| !n.is_empty()),
+        None => m.chat.title.clone(),
+    };
+    CapturedMessage {
+        chat: ChatInfo {
+            key: ChatKey { owner: ctx.owner, chat_id: m.chat.id, business_connection_id: m.business_connection_id.clone() },
+            chat_type,
+            title,
+            counterpart,
+        },
+        telegram_message_id: m.message_id,
+        direction,
+        // A message sent on behalf of a chat (channel, anonymous admin) has a placeholder `from`.
+        sender: if m.sender_chat.is_some() { None } else { m.from.as_ref().map(user_of) },
+        text: content.text,
+        message_type: content.message_type,
+        media: content.media,
+        reply_to_telegram_message_id: m.reply_to_message.as_ref().map(|r| r.message_id),
+        sent_at: timestamp(m.date),
+    }
+}
+
+/// An edited message as the CRM captures it; dated by `edit_date` (or `date` when absent).
+pub fn map_edit(m: &Message, ctx: &MapContext) -> CapturedEdit {
+    CapturedEdit { message: map_message(m, ctx), edited_at: timestamp(m.edit_date.unwrap_or(m.date)) }
+}
+
+/// A business connection change, owned by `owner`.
+pub fn map_business_connection(c: &wire::BusinessConnection, owner: AvatarId) -> BusinessConnection {
+    BusinessConnection {
+        id: c.id.clone(),
+        owner,
+        user: user_of(&c.user),
+        user_chat_id: c.user_chat_id,
+        is_enabled: c.is_enabled,
+        can_reply: c.rights.as_ref().map(|r| r.can_reply).or(c.can_reply).unwrap_or(false),
+        date: timestamp(c.date),
+    }
+}
+
+/// Deleted business messages; `now` is when we learned of it.
+pub fn map_deletion(d: &wire::BusinessMessagesDeleted, owner: AvatarId, now: DateTime<Utc>) -> CapturedDeletion {
+    CapturedDeletion {
+        chat: ChatKey { owner, chat_id: d.chat.id, business_connection_id: Some(d.business_connection_id.clone()) },
+        telegram_message_ids: d.message_ids.clone(),
+        deleted_at: now,
+    }
+}
+
+/// Which way a message went, seen from the owner.
+///
+/// Business messages are the owner's own when the business account sent them (or our bot on its
+/// behalf); when the connection is unknown, a private chat's id is the other person's, so a sender
+/// other than the chat is the owner. Elsewhere only what our bot sent is outgoing.
+pub fn direction_of(m: &Message, ctx: &MapContext) -> Direction {
+    let from = m.from.as_ref().map(|u| u.id);
+    let outgoing = if m.business_connection_id.is_some() {
+        m.sender_business_bot.is_some()
+            || match ctx.business_user_id {
+                Some(owner) => from == Some(owner),
+                None => chat_type_of(&m.chat) == ChatType::Private && from.is_some_and(|id| id != m.chat.id),
+            }
+    } else {
+        ctx.bot_id.is_some() && from == ctx.bot_id
+    };
+    if outgoing { Direction::Outgoing } else { Direction::Incoming }
+}
+
+/// The other person of a private chat: the sender of an incoming message when it is the chat's
+/// user, else the person the chat's own fields describe.
+fn counterpart_of(m: &Message, direction: Direction) -> TelegramUser {
+    match &m.from {
+        Some(from) if direction == Direction::Incoming && from.id == m.chat.id => user_of(from),
+        _ => TelegramUser {
+            id: m.chat.id,
+            is_bot: false,
+            first_name: m.chat.first_name.clone().unwrap_or_default(),
+            last_name: m.chat.last_name.clone(),
+            username: m.chat.username.clone(),
+            language_code: None,
+            phone_number: None,
+        },
+    }
+}
+
+/// A Telegram user in the domain's terms.
+pub fn user_of(u: &wire::User) -> TelegramUser {
+    TelegramUser {
+        id: u.id,
+        is_bot: u.is_bot,
+        first_name: u.first_name.clone(),
+        last_name: u.last_name.clone(),
+        username: u.username.clone(),
+        language_code: u.language_code.clone(),
+        phone_number: None,
+    }
+}
+
+/// The chat's kind; an unknown kind counts as a group.
+pub fn chat_type_of(chat: &wire::Chat) -> ChatType {
+    match chat.kind.as_str() {
+        "private" => ChatType::Private,
+        "supergroup" => ChatType::Supergroup,
+        "channel" => ChatType::Channel,
+        _ => ChatType::Group,
+    }
+}
+
+fn timestamp(unix: i64) -> DateTime<Utc> {
+    DateTime::from_timestamp(unix, 0).unwrap_or_default()
+}

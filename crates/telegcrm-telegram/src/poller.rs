@@ -1,0 +1,229 @@
+//! Polling mode: `getUpdates` long polling with the offset kept in the store.
+//!
+//! The offset is written in the same commit as the batch it confirms, so it advances only when
+//! the batch is durable: a crash replays the batch and idempotent ingest absorbs the replay.
+
+use std::time::Duration;
+
+use rand::Rng;
+use tokio::sync::watch;
+
+use crate::api::{ApiError, TelegramApi};
+use crate::ingest::{IngestOutcome, TelegramIngest};
+use crate::update::parse_batch;
+
+/// The state key of the next `getUpdates` offset.
+pub const OFFSET_KEY: &str = "telegram:offset";
+
+/// Tuning of the poller.
+#[derive(Clone, Debug)]
+pub struct PollerConfig {
+    /// How long Telegram holds a `getUpdates` call open when there is nothing new.
+    pub long_poll: Duration,
+    /// Updates per call (1..=100).
+    pub limit: u32,
+    /// First back-off after a failure.
+    pub backoff_min: Duration,
+    /// Longest back-off.
+    pub backoff_max: Duration,
+    /// How long to wait after a 409 (a webhook is set, or another poller runs).
+    pub conflict_wait: Duration,
+}
+
+impl Default for PollerConfig {
+    fn default() -> Self {
+        Self {
+            long_poll: Duration::from_secs(50),
+            limit: 100,
+            backoff_min: Duration::from_millis(500),
+            backoff_max: Duration::from_secs(60),
+            conflict_wait: Duration::from_secs(30),
+        }
+    }
+}
+
+/// What a poller did until it stopped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct PollSummary {
+    /// Non-empty batches stored.
+    pub batches: u64,
+    /// What ingest did, summed.
+    pub ingested: IngestOutcome,
+    /// Updates of kinds the CRM does not handle, skipped.
+    pub unsupported: u64,
+    /// Updates that did not parse, skipped.
+    pub invalid: u64,
+    /// Failed calls or ingests that were retried.
+    pub retries: u64,
+    /// The next offset when it stopped.
+    pub offset: Option<i64>,
+}
+
+/// Long-polls Telegram and ingests what arrives until told to stop.
+#[derive(Debug)]
+pub struct Poller {
+    api: TelegramApi,
+    ingest: TelegramIngest,
+    config: PollerConfig,
+}
+
+/// Whether to go on after a wait.
+enum Flow {
+    Go,
+    Stop,
+}
+
+impl Poller {
+    /// A poller over `api` that stores through `ingest`.
+    pub fn new(api: TelegramApi, ingest: TelegramIngest, config: PollerConfig) -> Self {
+        Self { api, ingest, config }
+    }
+
+    /// Runs until `shutdown` turns `true` (or its sender is dropped). Calls `deleteWebhook` first,
+    /// then resumes from the stored offset. Returns what it did; never fails: every error is
+    /// logged and retried, except a token Telegram rejects (401/404), which stops it.
+    pub async fn run(self, mut shutdown: watch::Receiver<bool>) -> PollSummary {
+        let mut summary = PollSummary::default();
+        let mut failures: u32 = 0;
+        let mut webhook_deleted = false;
+        let mut offset: Option<Option<i64>> = None;
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            if !webhook_deleted {
+                match self.api.delete_webhook().await {
+                    Ok(()) => webhook_deleted = true,
+                    Err(e) => match self.after_api_error(&e, &mut failures, &mut summary, &mut shutdown).await {
+                        Flow::Go => continue,
+                        Flow::Stop => break,
+                    },
+                }
+            }
+            let current = match offset {
+                Some(o) => o,
+                None => match self.stored_offset().await {
+                    Ok(o) => *offset.insert(o),
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot read the Telegram polling offset; retrying");
+                        match self.back_off(&mut failures, &mut summary, &mut shutdown).await {
+                            Flow::Go => continue,
+                            Flow::Stop => break,
+                        }
+                    }
+                },
+            };
+            summary.offset = current;
+            let answer = tokio::select! {
+                a = self.api.get_updates(current, self.config.long_poll, self.config.limit) => a,
+                _ = stopped(&mut shutdown) => break,
+            };
+            let values = match answer {
+                Ok(values) => values,
+                Err(e) => match self.after_api_error(&e, &mut failures, &mut summary, &mut shutdown).await {
+                    Flow::Go => continue,
+                    Flow::Stop => break,
+                },
+            };
+            let batch = parse_batch(values);
+            let Some(next) = batch.next_offset() else {
+                failures = 0;
+                continue;
+            };
+            // Ingest is not raced against shutdown: a started commit finishes.
+            match self.ingest.ingest(&batch.updates, vec![(OFFSET_KEY.to_owned(), next.to_string())]).await {
+                Ok(outcome) => {
+                    failures = 0;
+                    offset = Some(Some(next));
+                    summary.offset = Some(next);
+                    summary.batches += 1;
+                    summary.ingested.add(&outcome);
+                    summary.unsupported += batch.unsupported;
+                    summary.invalid += batch.invalid;
+                    tracing::debug!(updates = batch.updates.len(), next_offset = next, "stored a Telegram batch");
+                }
+                Err(e) => {
+                    tracing::error!(error = %e, "storing a Telegram batch failed; it will be fetched again");
+                    if let Flow::Stop = self.back_off(&mut failures, &mut summary, &mut shutdown).await {
+                        break;
+                    }
+                }
+            }
+        }
+        tracing::info!(offset = ?summary.offset, batches = summary.batches, "Telegram polling stopped");
+        summary
+    }
+
+    async fn stored_offset(&self) -> Result<Option<i64>, telegcrm_domain::StoreError> {
+        let stored = self.ingest.service().store().get_state(OFFSET_KEY).await?;
+        Ok(stored.and_then(|s| match s.trim().parse::<i64>() {
+            Ok(o) => Some(o),
+            Err(_) => {
+                tracing::warn!(value = %s, "the stored Telegram offset is not a number; starting without one");
+                None
+            }
+        }))
+    }
+
+    async fn after_api_error(
+        &self,
+        e: &ApiError,
+        failures: &mut u32,
+        summary: &mut PollSummary,
+        shutdown: &mut watch::Receiver<bool>,
+    ) -> Flow {
+        match e.code() {
+            Some(429) => {
+                summary.retries += 1;
+                let wait = e.retry_after().unwrap_or(self.config.backoff_min);
+                tracing::warn!(seconds = wait.as_secs(), "Telegram rate-limits polling; waiting as asked");
+                sleep_or_stop(wait, shutdown).await
+            }
+            Some(409) => {
+                summary.retries += 1;
+                tracing::error!(
+                    error = %e,
+                    "Telegram refuses getUpdates: a webhook is set or another poller runs with this token. \
+                     Stop the other instance, or set TELEGRAM_MODE=webhook; polling retries in {} s",
+                    self.config.conflict_wait.as_secs()
+                );
+                sleep_or_stop(self.config.conflict_wait, shutdown).await
+            }
+            Some(401 | 404) => {
+                tracing::error!(error = %e, "Telegram rejects the bot token (check TELEGRAM_BOT_TOKEN and TELEGRAM_API_URL); polling stops");
+                Flow::Stop
+            }
+            _ => {
+                tracing::warn!(error = %e, "Telegram call failed; backing off");
+                self.back_off(failures, summary, shutdown).await
+            }
+        }
+    }
+
+    async fn back_off(&self, failures: &mut u32, summary: &mut PollSummary, shutdown: &mut watch::Receiver<bool>) -> Flow {
+        summary.retries += 1;
+        let wait = backoff(*failures, self.config.backoff_min, self.config.backoff_max);
+        *failures = failures.saturating_add(1);
+        sleep_or_stop(wait, shutdown).await
+    }
+}
+
+/// Exponential back-off with "equal jitter": between half and all of `min * 2^failures`, capped.
+pub fn backoff(failures: u32, min: Duration, max: Duration) -> Duration {
+    let full = min.saturating_mul(1u32 << failures.min(16)).min(max);
+    let factor: f64 = rand::rng().random_range(0.5..=1.0);
+    full.mul_f64(factor)
+}
+
+async fn sleep_or_stop(wait: Duration, shutdown: &mut watch::Receiver<bool>) -> Flow {
+    tokio::select! {
+        () = tokio::time::sleep(wait) => Flow::Go,
+        _ = stopped(shutdown) => Flow::Stop,
+    }
+}
+
+/// Resolves when the shutdown flag is set or its sender is gone.
+async fn stopped(shutdown: &mut watch::Receiver<bool>) {
+    // `wait_for` errs only when the sender is gone, which also means stop.
+    let _ = shutdown.wait_for(|stop| *stop).await;
+}

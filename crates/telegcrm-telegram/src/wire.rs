@@ -1,0 +1,278 @@
+//! The parts of Telegram's JSON that the CRM reads, as lenient serde structs.
+//!
+//! Only what mapping needs is typed; everything else lands in `rest` or is ignored, so a field
+//! or content kind that Telegram adds later never makes a message fail to parse.
+
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+/// A Telegram user or bot.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct User {
+    /// User id.
+    pub id: i64,
+    /// Whether it is a bot.
+    #[serde(default)]
+    pub is_bot: bool,
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Username without `@`.
+    pub username: Option<String>,
+    /// IETF language tag.
+    pub language_code: Option<String>,
+}
+
+/// A chat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Chat {
+    /// Chat id.
+    pub id: i64,
+    /// `private`, `group`, `supergroup` or `channel`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// Title of groups and channels.
+    pub title: Option<String>,
+    /// Username of private chats, supergroups and channels.
+    pub username: Option<String>,
+    /// First name of the other party of a private chat.
+    pub first_name: Option<String>,
+    /// Last name of the other party of a private chat.
+    pub last_name: Option<String>,
+}
+
+/// File metadata shared by every media kind (each kind fills some of it).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct File {
+    /// File id.
+    pub file_id: String,
+    /// Stable file id.
+    pub file_unique_id: String,
+    /// Width in pixels.
+    pub width: Option<u32>,
+    /// Height in pixels.
+    pub height: Option<u32>,
+    /// Diameter of a video note.
+    pub length: Option<u32>,
+    /// Duration in seconds.
+    pub duration: Option<u32>,
+    /// Size in bytes.
+    pub file_size: Option<u64>,
+    /// Original file name.
+    pub file_name: Option<String>,
+    /// MIME type.
+    pub mime_type: Option<String>,
+    /// Emoji of a sticker.
+    pub emoji: Option<String>,
+    /// Performer of an audio file.
+    pub performer: Option<String>,
+    /// Title of an audio file.
+    pub title: Option<String>,
+}
+
+/// A point on the map.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Location {
+    /// Latitude.
+    pub latitude: f64,
+    /// Longitude.
+    pub longitude: f64,
+}
+
+/// A venue.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Venue {
+    /// Where it is.
+    pub location: Option<Location>,
+    /// Its name.
+    #[serde(default)]
+    pub title: String,
+    /// Its address.
+    #[serde(default)]
+    pub address: String,
+}
+
+/// A shared contact.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Contact {
+    /// Phone number.
+    #[serde(default)]
+    pub phone_number: String,
+    /// First name.
+    #[serde(default)]
+    pub first_name: String,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Telegram user id, when the contact is a Telegram user.
+    pub user_id: Option<i64>,
+}
+
+/// Text that is either a plain string or an object with `text` (poll option shapes vary).
+#[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
+#[serde(untagged)]
+pub enum Labelled {
+    /// `{"text": ...}`.
+    Object {
+        /// The text.
+        text: String,
+    },
+    /// A bare string.
+    Plain(String),
+}
+
+impl Labelled {
+    /// The text.
+    pub fn text(&self) -> &str {
+        match self {
+            Self::Object { text } | Self::Plain(text) => text,
+        }
+    }
+}
+
+/// A poll.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Poll {
+    /// The question.
+    #[serde(default)]
+    pub question: String,
+    /// The answers.
+    #[serde(default)]
+    pub options: Vec<Labelled>,
+}
+
+/// A dice roll.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Dice {
+    /// Which dice (🎲, 🎯, 🏀, ...).
+    #[serde(default)]
+    pub emoji: String,
+    /// The value rolled.
+    #[serde(default)]
+    pub value: i64,
+}
+
+/// Another message, referred to (a reply target or a pinned message).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MessageRef {
+    /// Its id.
+    pub message_id: i64,
+    /// Its text, if it had one.
+    pub text: Option<String>,
+    /// Its caption, if it had one.
+    pub caption: Option<String>,
+}
+
+/// A Telegram message, as far as the CRM reads it.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct Message {
+    /// Message id, unique within the chat.
+    pub message_id: i64,
+    /// Sender (absent for channel posts).
+    pub from: Option<User>,
+    /// The chat that sent it on behalf of itself (channels, anonymous admins).
+    pub sender_chat: Option<Chat>,
+    /// The bot that sent it on behalf of a business account.
+    pub sender_business_bot: Option<User>,
+    /// Unix time it was sent.
+    #[serde(default)]
+    pub date: i64,
+    /// Unix time it was last edited.
+    pub edit_date: Option<i64>,
+    /// The chat.
+    pub chat: Chat,
+    /// The business connection it came through.
+    pub business_connection_id: Option<String>,
+    /// Where a forwarded message came from.
+    pub forward_origin: Option<Value>,
+    /// The message it replies to (same chat).
+    pub reply_to_message: Option<MessageRef>,
+    /// Text.
+    pub text: Option<String>,
+    /// Caption of a media message.
+    pub caption: Option<String>,
+    /// Photo sizes, smallest first.
+    pub photo: Option<Vec<File>>,
+    /// Video.
+    pub video: Option<File>,
+    /// Animation (GIF or silent video).
+    pub animation: Option<File>,
+    /// Audio file.
+    pub audio: Option<File>,
+    /// Voice note.
+    pub voice: Option<File>,
+    /// Round video note.
+    pub video_note: Option<File>,
+    /// Any other file.
+    pub document: Option<File>,
+    /// Sticker.
+    pub sticker: Option<File>,
+    /// Location.
+    pub location: Option<Location>,
+    /// Venue.
+    pub venue: Option<Venue>,
+    /// Shared contact.
+    pub contact: Option<Contact>,
+    /// Poll.
+    pub poll: Option<Poll>,
+    /// Dice.
+    pub dice: Option<Dice>,
+    /// Service: members added or joined.
+    pub new_chat_members: Option<Vec<User>>,
+    /// Service: a member left or was removed.
+    pub left_chat_member: Option<User>,
+    /// Service: the new title.
+    pub new_chat_title: Option<String>,
+    /// Service: a message was pinned.
+    pub pinned_message: Option<MessageRef>,
+    /// Every other field, kept to recognise other content and service kinds.
+    #[serde(flatten)]
+    pub rest: Map<String, Value>,
+}
+
+/// Rights of a business bot (Bot API 9.0 and later).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct BusinessBotRights {
+    /// Whether the bot may reply in the owner's chats.
+    #[serde(default)]
+    pub can_reply: bool,
+}
+
+/// A business connection.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct BusinessConnection {
+    /// Connection id.
+    pub id: String,
+    /// The business account's user.
+    pub user: User,
+    /// The private chat with that user.
+    #[serde(default)]
+    pub user_chat_id: i64,
+    /// Unix time of the change.
+    #[serde(default)]
+    pub date: i64,
+    /// Older field: whether the bot may reply.
+    pub can_reply: Option<bool>,
+    /// Newer field: the bot's rights.
+    pub rights: Option<BusinessBotRights>,
+    /// Whether the connection is active.
+    #[serde(default = "yes")]
+    pub is_enabled: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// Messages deleted from a business account's chat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct BusinessMessagesDeleted {
+    /// The connection.
+    pub business_connection_id: String,
+    /// The chat.
+    pub chat: Chat,
+    /// The deleted message ids.
+    #[serde(default)]
+    pub message_ids: Vec<i64>,
+}
