@@ -3,6 +3,15 @@
 //! - `cargo xtask test`  — formatting check, clippy with warnings denied, then every test of the
 //!   workspace, with the services tests need (FerretDB for the Mongo store) installed and started.
 //! - `cargo xtask bench [ARGS]` — the storage benchmark (`telegcrm-bench`), release build.
+//! - `cargo xtask bench-http [--connections N] [--seconds S] [--conversations C]` — the REST API
+//!   under load: the release server with the embedded store, seeded through the webhook, and
+//!   `wrk` (Debian package `wrk`) on `GET /conversations`.
+
+// A command-line tool: printing results is its job.
+#![allow(clippy::print_stdout)]
+
+mod bench_http;
+mod ferretdb;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -13,8 +22,9 @@ fn main() -> ExitCode {
     let result = match args.first().map(String::as_str) {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
+        Some("bench-http") => bench_http::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS]>");
+            eprintln!("usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS] | bench-http [--connections N] [--seconds S]>");
             return ExitCode::from(2);
         }
     };
@@ -27,18 +37,18 @@ fn main() -> ExitCode {
     }
 }
 
-fn root() -> PathBuf {
+pub(crate) fn root() -> PathBuf {
     // xtask lives one level below the workspace root.
     Path::new(env!("CARGO_MANIFEST_DIR")).parent().map_or_else(|| PathBuf::from("."), Path::to_path_buf)
 }
 
-fn cargo() -> Command {
+pub(crate) fn cargo() -> Command {
     let mut cmd = Command::new(env::var("CARGO").unwrap_or_else(|_| "cargo".into()));
     cmd.current_dir(root());
     cmd
 }
 
-fn run(what: &str, cmd: &mut Command) -> Result<(), String> {
+pub(crate) fn run(what: &str, cmd: &mut Command) -> Result<(), String> {
     eprintln!("xtask: {what}");
     let status = cmd.status().map_err(|e| format!("{what}: cannot start: {e}"))?;
     if status.success() { Ok(()) } else { Err(format!("{what} failed ({status})")) }
@@ -49,9 +59,32 @@ fn test(extra: &[String]) -> Result<(), String> {
     run("cargo clippy", cargo().args(["clippy", "--workspace", "--all-targets", "--", "-D", "warnings"]))?;
     let mut cmd = cargo();
     cmd.args(["test", "--workspace"]).args(extra.iter().skip_while(|a| *a == "--"));
+    // The Mongo store's tests need a Mongo-wire server: FerretDB, unless MONGODB_URI names one.
+    let _ferretdb = mongo_server(&mut cmd)?;
     run("cargo test", &mut cmd)
 }
 
 fn bench(extra: &[String]) -> Result<(), String> {
-    run("benchmark", cargo().args(["run", "--release", "--quiet", "-p", "telegcrm-bench", "--"]).args(extra))
+    let mut cmd = cargo();
+    cmd.args(["run", "--release", "--quiet", "-p", "telegcrm-bench", "--"]).args(extra);
+    let wants_mongo = extra.windows(2).any(|w| w[0] == "--store" && w[1] == "mongo") || extra.iter().any(|a| a == "--store=mongo");
+    let _ferretdb = if wants_mongo { mongo_server(&mut cmd)? } else { None };
+    run("benchmark", &mut cmd)
+}
+
+/// Points `cmd` at a Mongo-wire server: MONGODB_URI when set, else a FerretDB started for it.
+fn mongo_server(cmd: &mut Command) -> Result<Option<ferretdb::FerretDb>, String> {
+    if let Ok(uri) = env::var("MONGODB_URI")
+        && !uri.trim().is_empty()
+    {
+        eprintln!("xtask: using MONGODB_URI from the environment");
+        return Ok(None);
+    }
+    let target = env::var_os("CARGO_TARGET_DIR").map_or_else(|| root().join("target"), PathBuf::from);
+    let binary = ferretdb::ensure_installed(&target)?;
+    let data = target.join("tmp").join(format!("ferretdb-{}", std::process::id()));
+    let server = ferretdb::start(&binary, &data)?;
+    eprintln!("xtask: FerretDB listening at {}", server.uri());
+    cmd.env("MONGODB_URI", server.uri());
+    Ok(Some(server))
 }

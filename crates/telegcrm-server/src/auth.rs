@@ -1,0 +1,83 @@
+//! Authentication: an OASIS JWT (`Authorization: Bearer`) or an API key (`X-API-Key`). Every
+//! authenticated handler takes a [`Caller`]; there is no way to reach the service without one.
+
+use std::future::{Ready, ready};
+
+use actix_web::dev::Payload;
+use actix_web::{FromRequest, HttpRequest, web};
+use telegcrm_domain::AvatarId;
+
+use crate::app::AppState;
+use crate::config::Secret;
+use crate::error::ApiError;
+use crate::jwt::JwtVerifier;
+
+/// The credentials the server accepts.
+#[derive(Debug, Default)]
+pub struct Auth {
+    /// OASIS JWT verification, when OASIS_JWT_SECRET is set.
+    pub jwt: Option<JwtVerifier>,
+    /// API keys and their avatars.
+    pub api_keys: Vec<(Secret, AvatarId)>,
+}
+
+impl Auth {
+    /// The avatar the request's credentials stand for.
+    pub fn authenticate(&self, req: &HttpRequest) -> Result<AvatarId, ApiError> {
+        let headers = req.headers();
+        if let Some(value) = headers.get("authorization") {
+            let token = value
+                .to_str()
+                .ok()
+                .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
+                .map(str::trim)
+                .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be \"Bearer <OASIS JWT>\"".into()))?;
+            let verifier =
+                self.jwt.as_ref().ok_or_else(|| ApiError::Unauthorized("JWT authentication is not configured on this server".into()))?;
+            return verifier.verify(token, chrono::Utc::now().timestamp()).map_err(|e| {
+                tracing::debug!(reason = %e, "JWT refused");
+                ApiError::Unauthorized("invalid or expired token".into())
+            });
+        }
+        if let Some(value) = headers.get("x-api-key") {
+            let presented = value.as_bytes();
+            // Check every key, so the time taken does not tell which one came close.
+            let mut found = None;
+            for (key, avatar) in &self.api_keys {
+                if key.matches(presented) {
+                    found = Some(*avatar);
+                }
+            }
+            return found.ok_or_else(|| ApiError::Unauthorized("invalid API key".into()));
+        }
+        Err(ApiError::Unauthorized("missing credentials: send Authorization: Bearer <OASIS JWT> or X-API-Key".into()))
+    }
+}
+
+/// The authenticated avatar making the request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Caller(pub AvatarId);
+
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = Ready<Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        ready(caller(req))
+    }
+}
+
+fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
+    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::Unavailable("server state missing".into()))?;
+    let avatar = state.auth.authenticate(req)?;
+    // The C# API took the owner from ?oasisAvatarId=; we accept it only when it names the caller.
+    let claimed = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .ok()
+        .and_then(|q| q.0.into_iter().find(|(k, _)| k == "oasisAvatarId").map(|(_, v)| v));
+    if let Some(claimed) = claimed
+        && claimed.parse::<AvatarId>().ok() != Some(avatar)
+    {
+        return Err(ApiError::Forbidden("oasisAvatarId must be your own avatar id".into()));
+    }
+    Ok(Caller(avatar))
+}

@@ -1,0 +1,5 @@
+//! The `telegcrm` binary.
+
+fn main() -> std::process::ExitCode {
+    telegcrm_server::run()
+}

@@ -1,0 +1,107 @@
+//! Prometheus metrics in text format: requests by route and status, a latency histogram,
+//! ingested updates and store errors. Small and dependency-free.
+
+use std::collections::BTreeMap;
+use std::fmt::Write;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
+use std::time::Duration;
+
+/// Upper bounds of the latency buckets, in seconds.
+const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
+
+#[derive(Default)]
+struct Histogram {
+    counts: [u64; BUCKETS.len()],
+    total: u64,
+    sum: f64,
+}
+
+/// The process's metrics.
+#[derive(Default)]
+pub struct Metrics {
+    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
+    latency: Mutex<BTreeMap<String, Histogram>>,
+    ingested_updates: AtomicU64,
+    skipped_updates: AtomicU64,
+    store_errors: AtomicU64,
+}
+
+impl std::fmt::Debug for Metrics {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("Metrics")
+    }
+}
+
+/// The metrics of this process.
+pub fn global() -> &'static Metrics {
+    static METRICS: OnceLock<Metrics> = OnceLock::new();
+    METRICS.get_or_init(Metrics::default)
+}
+
+impl Metrics {
+    /// Counts a finished request.
+    pub fn request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
+        if let Ok(mut r) = self.requests.lock() {
+            *r.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
+        }
+        if let Ok(mut l) = self.latency.lock() {
+            let h = l.entry(route.to_owned()).or_default();
+            let secs = elapsed.as_secs_f64();
+            for (i, bound) in BUCKETS.iter().enumerate() {
+                if secs <= *bound {
+                    h.counts[i] += 1;
+                }
+            }
+            h.total += 1;
+            h.sum += secs;
+        }
+    }
+
+    /// Counts Telegram updates stored.
+    pub fn ingested(&self, n: u64) {
+        self.ingested_updates.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts Telegram updates skipped (unknown kinds).
+    pub fn skipped(&self, n: u64) {
+        self.skipped_updates.fetch_add(n, Ordering::Relaxed);
+    }
+
+    /// Counts a store failure.
+    pub fn store_error(&self) {
+        self.store_errors.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// The Prometheus text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        out.push_str("# HELP telegcrm_http_requests_total HTTP requests by method, route and status.\n");
+        out.push_str("# TYPE telegcrm_http_requests_total counter\n");
+        if let Ok(r) = self.requests.lock() {
+            for ((method, route, status), n) in r.iter() {
+                let _ = writeln!(out, "telegcrm_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
+            }
+        }
+        out.push_str("# HELP telegcrm_http_request_duration_seconds HTTP request latency by route.\n");
+        out.push_str("# TYPE telegcrm_http_request_duration_seconds histogram\n");
+        if let Ok(l) = self.latency.lock() {
+            for (route, h) in l.iter() {
+                for (bound, count) in BUCKETS.iter().zip(h.counts) {
+                    let _ = writeln!(out, "telegcrm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
+                }
+                let _ = writeln!(out, "telegcrm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.total);
+                let _ = writeln!(out, "telegcrm_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
+                let _ = writeln!(out, "telegcrm_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.total);
+            }
+        }
+        for (name, help, v) in [
+            ("telegcrm_ingested_updates_total", "Telegram updates stored.", &self.ingested_updates),
+            ("telegcrm_skipped_updates_total", "Telegram updates skipped (kinds not handled).", &self.skipped_updates),
+            ("telegcrm_store_errors_total", "Store operations that failed.", &self.store_errors),
+        ] {
+            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
+        }
+        out
+    }
+}
