@@ -7,24 +7,30 @@ use telegcrm_domain::{AvatarId, Contact, ContactId, Conversation, ConversationId
 use crate::codec::{self, MESSAGE_COLUMNS, MessageRow, db, from_doc, id, opt_time, time, to_doc};
 use crate::schema::index_text;
 
+/// The JSON document of the one row `sql` selects (`SELECT doc ...`), decoded.
+fn one_doc<T: serde::de::DeserializeOwned>(
+    conn: &Connection,
+    sql: &str,
+    params: impl rusqlite::Params,
+    what: &'static str,
+) -> Result<Option<T>, StoreError> {
+    let doc: Option<String> = conn.prepare_cached(sql).and_then(|mut s| s.query_row(params, |r| r.get(0)).optional()).map_err(db(what))?;
+    doc.as_deref().map(from_doc).transpose()
+}
+
 /// The conversation with a chat key.
 pub fn find_conversation(conn: &Connection, key: &ChatKey) -> Result<Option<Conversation>, StoreError> {
-    let doc: Option<String> = conn
-        .prepare_cached("SELECT doc FROM conversations WHERE owner = ?1 AND chat_id = ?2 AND business_connection_id = ?3")
-        .and_then(|mut s| {
-            s.query_row(params![id(key.owner), key.chat_id, key.business_connection_id.as_deref().unwrap_or("")], |r| r.get(0)).optional()
-        })
-        .map_err(db("finding a conversation"))?;
-    doc.as_deref().map(from_doc).transpose()
+    one_doc(
+        conn,
+        "SELECT doc FROM conversations WHERE owner = ?1 AND chat_id = ?2 AND business_connection_id = ?3",
+        params![id(key.owner), key.chat_id, key.business_connection_id.as_deref().unwrap_or("")],
+        "finding a conversation",
+    )
 }
 
 /// One of the owner's conversations by id.
 pub fn get_conversation(conn: &Connection, owner: AvatarId, cid: ConversationId) -> Result<Option<Conversation>, StoreError> {
-    let doc: Option<String> = conn
-        .prepare_cached("SELECT doc FROM conversations WHERE id = ?1 AND owner = ?2")
-        .and_then(|mut s| s.query_row(params![id(cid), id(owner)], |r| r.get(0)).optional())
-        .map_err(db("reading a conversation"))?;
-    doc.as_deref().map(from_doc).transpose()
+    one_doc(conn, "SELECT doc FROM conversations WHERE id = ?1 AND owner = ?2", params![id(cid), id(owner)], "reading a conversation")
 }
 
 /// Inserts or replaces a conversation, its queried columns and its tags.
@@ -70,20 +76,12 @@ pub fn write_conversation(conn: &Connection, c: &Conversation, insert: bool) -> 
 
 /// The owner's contact for a Telegram user.
 pub fn find_contact(conn: &Connection, owner: AvatarId, telegram_id: i64) -> Result<Option<Contact>, StoreError> {
-    let doc: Option<String> = conn
-        .prepare_cached("SELECT doc FROM contacts WHERE owner = ?1 AND telegram_id = ?2")
-        .and_then(|mut s| s.query_row(params![id(owner), telegram_id], |r| r.get(0)).optional())
-        .map_err(db("finding a contact"))?;
-    doc.as_deref().map(from_doc).transpose()
+    one_doc(conn, "SELECT doc FROM contacts WHERE owner = ?1 AND telegram_id = ?2", params![id(owner), telegram_id], "finding a contact")
 }
 
 /// One of the owner's contacts by id.
 pub fn get_contact(conn: &Connection, owner: AvatarId, cid: ContactId) -> Result<Option<Contact>, StoreError> {
-    let doc: Option<String> = conn
-        .prepare_cached("SELECT doc FROM contacts WHERE id = ?1 AND owner = ?2")
-        .and_then(|mut s| s.query_row(params![id(cid), id(owner)], |r| r.get(0)).optional())
-        .map_err(db("reading a contact"))?;
-    doc.as_deref().map(from_doc).transpose()
+    one_doc(conn, "SELECT doc FROM contacts WHERE id = ?1 AND owner = ?2", params![id(cid), id(owner)], "reading a contact")
 }
 
 /// Inserts or replaces a contact.
@@ -263,11 +261,7 @@ pub fn put_state(conn: &Connection, key: &str, value: &str) -> Result<(), StoreE
 
 /// One of the owner's follow-ups by id.
 pub fn get_followup(conn: &Connection, owner: AvatarId, fid: FollowUpId) -> Result<Option<FollowUp>, StoreError> {
-    let doc: Option<String> = conn
-        .prepare_cached("SELECT doc FROM followups WHERE id = ?1 AND owner = ?2")
-        .and_then(|mut s| s.query_row(params![id(fid), id(owner)], |r| r.get(0)).optional())
-        .map_err(db("reading a follow-up"))?;
-    doc.as_deref().map(from_doc).transpose()
+    one_doc(conn, "SELECT doc FROM followups WHERE id = ?1 AND owner = ?2", params![id(fid), id(owner)], "reading a follow-up")
 }
 
 /// Inserts or replaces a follow-up (`isOverdue` is computed when read, never stored).
