@@ -10,7 +10,7 @@ use telegcrm_domain::ports::{FollowUpFilter, FollowUpStore};
 use telegcrm_domain::{AvatarId, FollowUp, FollowUpId, FollowUpStatus, FollowUpView, Page, StoreError};
 
 use crate::MongoStore;
-use crate::codec::{date, followup_doc, followup_from, opt_date, opt_str, text};
+use crate::codec::{date, followup_doc, followup_from, text};
 use crate::error::ctx;
 use crate::write::{after_asc, and, find_all, overfetch};
 
@@ -106,17 +106,11 @@ impl MongoStore {
             change.apply(&mut f, now);
             let mut guarded = filter.clone();
             guarded.insert("rev", current.get("rev").cloned().unwrap_or(Bson::Null));
-            let set = doc! {
-                "title": &f.title,
-                "description": opt_str(f.description.as_deref()),
-                "dueAt": date(f.due_at),
-                "priority": f.priority.as_str(),
-                "status": f.status.as_str(),
-                "completedAt": opt_date(f.completed_at),
-                "snoozedUntil": opt_date(f.snoozed_until),
-                "remindedAt": opt_date(f.reminded_at),
-                "updatedAt": date(f.updated_at),
-            };
+            // The document as written on insert, less what never changes.
+            let mut set = followup_doc(&f);
+            for fixed in ["_id", "ownerAvatarId", "conversationId", "createdAt"] {
+                set.remove(fixed);
+            }
             let result = self
                 .followups()
                 .update_one(guarded, doc! { "$set": set, "$inc": { "rev": 1_i64 } })
