@@ -6,12 +6,15 @@
 //! - `cargo xtask bench-http [--connections N] [--seconds S] [--conversations C]` — the REST API
 //!   under load: the release server with the embedded store, seeded through the webhook, and
 //!   `wrk` (Debian package `wrk`) on `GET /conversations`.
+//! - `cargo xtask fuzz [TARGET] [--seconds N] [-- LIBFUZZER_ARGS]` — the cargo-fuzz targets of
+//!   `fuzz/`, their corpus seeded from the Telegram fixtures (docs/fuzzing.md).
 
 // A command-line tool: printing results is its job.
 #![allow(clippy::print_stdout)]
 
 mod bench_http;
 mod ferretdb;
+mod fuzz;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -23,8 +26,11 @@ fn main() -> ExitCode {
         Some("test") => test(&args[1..]),
         Some("bench") => bench(&args[1..]),
         Some("bench-http") => bench_http::run(&args[1..]),
+        Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
-            eprintln!("usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS] | bench-http [--connections N] [--seconds S]>");
+            eprintln!(
+                "usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS] | bench-http [--connections N] [--seconds S] | fuzz [TARGET] [--seconds N]>"
+            );
             return ExitCode::from(2);
         }
     };
