@@ -10,6 +10,7 @@ use serde::{Deserialize, Serialize};
 
 use crate::ids::{ContactId, ConversationId};
 use crate::tag::Tag;
+pub use crate::text::MAX_TERM_CHARS;
 use crate::text::{Token, escape_html, tokenize};
 use crate::values::{ConversationStatus, Priority};
 
@@ -17,8 +18,6 @@ use crate::values::{ConversationStatus, Priority};
 pub const MAX_CLAUSES: usize = 16;
 /// The most characters of `q` read.
 pub const MAX_QUERY_CHARS: usize = 1000;
-/// The longest word kept, in characters.
-pub const MAX_TERM_CHARS: usize = 64;
 
 /// One clause: a word (one term), a phrase (several terms in order), optionally with the last
 /// term a prefix.
@@ -125,8 +124,10 @@ impl SearchQuery {
     }
 }
 
+/// The terms of a query word or phrase: the same words, clipped the same way, as [`tokenize`]
+/// makes of a message.
 fn clip_terms(text: &str) -> Vec<String> {
-    tokenize(text).into_iter().map(|t| t.term.chars().take(MAX_TERM_CHARS).collect()).collect()
+    tokenize(text).into_iter().map(|t| t.term).collect()
 }
 
 /// Filters that narrow a search (all optional, ANDed).
@@ -277,6 +278,25 @@ mod tests {
         assert_eq!(SearchQuery::parse(&many).clauses.len(), MAX_CLAUSES);
         let long = "x".repeat(500);
         assert_eq!(SearchQuery::parse(&long).clauses[0].terms[0].chars().count(), MAX_TERM_CHARS);
+    }
+
+    /// Found by fuzzing (`search_query`): the query clipped a long word to `MAX_TERM_CHARS` but
+    /// the message's token was not clipped, so a message was not found by its own long word.
+    #[test]
+    fn a_message_is_found_by_its_own_word_longer_than_the_term_limit() {
+        for len in [MAX_TERM_CHARS, MAX_TERM_CHARS + 1, 200] {
+            let word = "ж".repeat(len);
+            let text = format!("see {word}, thanks");
+            assert!(SearchQuery::parse(&word).matches(&text), "a {len}-character word");
+            assert!(SearchQuery::parse(&format!("\"see {word}\"")).matches(&text), "a phrase with a {len}-character word");
+            assert!(SearchQuery::parse(&format!("{word}*")).matches(&text), "a {len}-character prefix");
+        }
+        // Tokens are clipped as query terms are, in characters (not bytes), after folding.
+        let long = format!("{}É", "é".repeat(MAX_TERM_CHARS));
+        let tokens = tokenize(&long);
+        assert_eq!(tokens.len(), 1);
+        assert_eq!(tokens[0].term, "e".repeat(MAX_TERM_CHARS));
+        assert_eq!(tokens[0].span, 0..long.len(), "the span still covers the whole word");
     }
 
     #[test]

@@ -21,12 +21,18 @@ pub fn fold(text: &str) -> String {
     out
 }
 
+/// The longest word kept, in characters: a longer word is kept as its first `MAX_TERM_CHARS`
+/// characters, in stored messages and in queries alike (both come from [`tokenize`]), so a
+/// message is always found by each of its own words.
+pub const MAX_TERM_CHARS: usize = 64;
+
 /// Whether `c` belongs to a word.
 pub fn is_word_char(c: char) -> bool {
     c.is_alphanumeric()
 }
 
-/// A word found in a text: its folded form and where it stands in the original (bytes).
+/// A word found in a text: its folded form (at most [`MAX_TERM_CHARS`] characters) and where it
+/// stands in the original (bytes).
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Token {
     /// Folded form.
@@ -58,7 +64,7 @@ pub fn tokenize(text: &str) -> Vec<Token> {
 fn push_token(out: &mut Vec<Token>, text: &str, span: Range<usize>) {
     // Folding can turn one word into several (ligatures, compatibility forms); keep it one term
     // made of word characters only, so stores that tokenise again see the same word.
-    let term: String = fold(&text[span.clone()]).chars().filter(|c| is_word_char(*c)).collect();
+    let term: String = fold(&text[span.clone()]).chars().filter(|c| is_word_char(*c)).take(MAX_TERM_CHARS).collect();
     if !term.is_empty() {
         out.push(Token { term, span });
     }

@@ -100,6 +100,7 @@ macro_rules! __store_contract_cases {
             plain search::search_prefix_matches_word_starts,
             plain search::search_ignores_case_and_diacritics,
             plain search::search_finds_cyrillic_text,
+            plain search::search_finds_words_over_the_term_limit,
             plain search::search_treats_special_characters_as_text,
             plain search::search_ranks_by_relevance_then_recency,
             plain search::search_snippets_mark_matches_and_escape_html,

@@ -66,6 +66,18 @@ pub async fn search_ignores_case_and_diacritics(store: Arc<dyn Store>) {
     assert_eq!(found(&crm, "unal sohne").await, ["Ünal & Söhne"]);
 }
 
+/// A word longer than the term limit (64 characters) finds its message, as a word, in a phrase
+/// and as a prefix (tokens and query terms are clipped alike; found by fuzzing).
+pub async fn search_finds_words_over_the_term_limit(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let long = format!("{}tail", "x".repeat(70));
+    let text = format!("token {long} end");
+    zoe_says(&crm, &[&text, "other words"]).await;
+    assert_eq!(found(&crm, &long).await, [text.clone()]);
+    assert_eq!(found(&crm, &format!("\"token {long} end\"")).await, [text.clone()]);
+    assert_eq!(found(&crm, &format!("{}*", &long[..66])).await, [text.clone()]);
+}
+
 /// Cyrillic words, phrases and prefixes work like Latin ones (ё folds to е).
 pub async fn search_finds_cyrillic_text(store: Arc<dyn Store>) {
     let crm = Crm::new(store);
