@@ -89,7 +89,8 @@ pub async fn open_store(config: &Config) -> Result<Arc<dyn Store>, StartError> {
         }
         StoreKind::Mongo => {
             let uri = config.mongodb_uri.as_ref().map(|u| u.expose().to_owned()).unwrap_or_default();
-            let store = telegcrm_store_mongo::MongoStore::connect(&uri, &config.mongodb_database)
+            let options = telegcrm_store_mongo::OpenOptions { timeout: config.mongodb_open_timeout };
+            let store = telegcrm_store_mongo::MongoStore::connect_with(&uri, &config.mongodb_database, &options)
                 .await
                 .map_err(|source| StartError::Store { variable: "MONGODB_URI", source })?;
             Ok(Arc::new(store))

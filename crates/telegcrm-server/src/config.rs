@@ -76,6 +76,9 @@ pub struct Settings {
     /// MongoDB database [default: telegcrm]
     #[arg(long, env = "MONGODB_DATABASE", global = true)]
     pub mongodb_database: Option<String>,
+    /// Seconds to keep retrying to open the Mongo store at start (unreachable server, dropped connection, a race with another instance) [default: 30]
+    #[arg(long, env = "MONGODB_OPEN_TIMEOUT", global = true)]
+    pub mongodb_open_timeout: Option<String>,
     /// Telegram bot token; unset = no polling and no sending
     #[arg(long, env = "TELEGRAM_BOT_TOKEN", global = true, hide_env_values = true)]
     pub telegram_bot_token: Option<String>,
@@ -167,6 +170,8 @@ pub struct Config {
     pub mongodb_uri: Option<Secret>,
     /// Mongo database.
     pub mongodb_database: String,
+    /// How long opening the Mongo store retries.
+    pub mongodb_open_timeout: std::time::Duration,
     /// Bot token.
     pub telegram_bot_token: Option<Secret>,
     /// Bot API base URL (no trailing slash).
@@ -288,6 +293,13 @@ impl Settings {
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
             mongodb_uri,
             mongodb_database: non_empty(self.mongodb_database).unwrap_or_else(|| "telegcrm".into()),
+            mongodb_open_timeout: match non_empty(self.mongodb_open_timeout) {
+                None => telegcrm_store_mongo::DEFAULT_OPEN_TIMEOUT,
+                Some(s) => match s.trim().parse::<u64>() {
+                    Ok(secs) if (1..=3600).contains(&secs) => std::time::Duration::from_secs(secs),
+                    _ => return Err(bad("MONGODB_OPEN_TIMEOUT", format!("{s:?} is not a whole number of seconds from 1 to 3600"))),
+                },
+            },
             telegram_bot_token,
             telegram_api_url: url("TELEGRAM_API_URL", self.telegram_api_url)?.unwrap_or_else(|| "https://api.telegram.org".into()),
             telegram_mode,
@@ -352,6 +364,8 @@ mod tests {
             (Settings { api_keys: Some("short=0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0a1b".into()), ..Default::default() }, "TELEGCRM_API_KEYS"),
             (Settings { api_keys: Some("a-long-enough-key-123=nope".into()), ..Default::default() }, "TELEGCRM_API_KEYS"),
             (Settings { store: Some("mongo".into()), ..Default::default() }, "MONGODB_URI"),
+            (Settings { mongodb_open_timeout: Some("forever".into()), ..Default::default() }, "MONGODB_OPEN_TIMEOUT"),
+            (Settings { mongodb_open_timeout: Some("0".into()), ..Default::default() }, "MONGODB_OPEN_TIMEOUT"),
             (Settings { telegram_mode: Some("push".into()), ..Default::default() }, "TELEGRAM_MODE"),
             (Settings { telegram_api_url: Some("ftp://x".into()), ..Default::default() }, "TELEGRAM_API_URL"),
             (Settings { telegram_webhook_secret: Some("has space".into()), ..Default::default() }, "TELEGRAM_WEBHOOK_SECRET"),

@@ -1,13 +1,13 @@
-//! The indexes, created at start. `createIndexes` with the same name and keys is a no-op, so
-//! starting many instances (or the same one twice) is safe.
+//! The indexes, created at start: only those missing by name. Several instances may do this at
+//! once; a loser of that race gets an error its caller ([`crate::open::with_retry`]) retries, and
+//! the retry lists the indexes again and finds the winner's.
 
 use bson::{Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
-use telegcrm_domain::StoreError;
 
 use crate::collections::{CONTACTS, CONVERSATIONS, FOLLOWUPS, MESSAGES};
-use crate::error::store_error;
+use crate::open::AttemptError;
 
 /// MongoDB's error code for a collection that does not exist.
 const NAMESPACE_NOT_FOUND: i32 = 26;
@@ -52,29 +52,30 @@ pub(crate) fn specs() -> Vec<IndexSpec> {
     ]
 }
 
-/// Creates every missing index (idempotent). Indexes already there by name are left alone:
-/// FerretDB 1.24 drops the connection when asked to create an index that exists.
-pub(crate) async fn create_all(db: &Database) -> Result<(), StoreError> {
+/// Creates every missing index (idempotent), one `createIndexes` command per index.
+///
+/// One per command because of FerretDB 1.24: its `createIndexes` skips requested indexes that
+/// already exist by deleting them from its working list at their position in the request
+/// (`validateIndexesForCreation`, `slices.Delete(filtered, i, i+1)`), so a request naming two or
+/// more indexes that exist panics ("slice bounds out of range") and FerretDB closes the
+/// connection. That is exactly what happens when instances start together: both list no
+/// indexes, one creates them, the other asks for all of them again. With one index per command
+/// the late one is simply ignored, as on MongoDB. Whatever else a race causes (an error from a
+/// concurrent creator) is retried by the caller, which lists the indexes again.
+pub(crate) async fn create_all(db: &Database) -> Result<(), AttemptError> {
     for collection in [CONVERSATIONS, MESSAGES, CONTACTS, FOLLOWUPS] {
         let coll = db.collection::<Document>(collection);
         let existing = match coll.list_index_names().await {
             Ok(names) => names,
             // A collection that does not exist yet has no indexes.
             Err(e) if matches!(&*e.kind, mongodb::error::ErrorKind::Command(c) if c.code == NAMESPACE_NOT_FOUND) => Vec::new(),
-            Err(e) => return Err(store_error(&format!("listing the indexes of {collection}"), e)),
+            Err(e) => return Err(AttemptError::ctx(format!("listing the indexes of {collection}"))(e)),
         };
-        let models: Vec<IndexModel> = specs()
-            .into_iter()
-            .filter(|s| s.collection == collection && !existing.iter().any(|n| n == s.name))
-            .map(|s| {
-                let options = IndexOptions::builder().name(s.name.to_owned()).unique(s.unique.then_some(true)).build();
-                IndexModel::builder().keys(s.keys).options(options).build()
-            })
-            .collect();
-        if models.is_empty() {
-            continue;
+        for s in specs().into_iter().filter(|s| s.collection == collection && !existing.iter().any(|n| n == s.name)) {
+            let options = IndexOptions::builder().name(s.name.to_owned()).unique(s.unique.then_some(true)).build();
+            let model = IndexModel::builder().keys(s.keys).options(options).build();
+            coll.create_index(model).await.map_err(AttemptError::ctx(format!("creating the index {} of {collection}", s.name)))?;
         }
-        coll.create_indexes(models).await.map_err(|e| store_error(&format!("creating the indexes of {collection}"), e))?;
     }
     Ok(())
 }

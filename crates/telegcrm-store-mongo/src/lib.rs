@@ -15,6 +15,8 @@ mod followups;
 mod indexes;
 mod ingest;
 mod lock;
+mod open;
+mod schema;
 mod search;
 mod state;
 mod write;
@@ -27,6 +29,9 @@ use telegcrm_domain::StoreError;
 use telegcrm_domain::ports::Store;
 
 use crate::error::ctx;
+use crate::open::AttemptError;
+pub use crate::open::{DEFAULT_OPEN_TIMEOUT, OpenOptions};
+pub use crate::schema::{SCHEMA_MARKER_ID, SCHEMA_VERSION};
 
 /// Collection names.
 pub mod collections {
@@ -51,22 +56,46 @@ pub struct MongoStore {
 }
 
 impl MongoStore {
-    /// Connects to `uri`, uses `database`, checks the server answers and creates the indexes
-    /// (idempotent: existing indexes are left as they are).
+    /// Connects to `uri`, uses `database`, checks the server answers and the database's schema
+    /// version, creates the missing indexes and records the schema version; see
+    /// [`connect_with`](Self::connect_with). Retries for [`DEFAULT_OPEN_TIMEOUT`].
     pub async fn connect(uri: &str, database: &str) -> Result<Self, StoreError> {
-        let mut options = ClientOptions::parse(uri).await.map_err(ctx("parsing MONGODB_URI"))?;
-        if options.app_name.is_none() {
-            options.app_name = Some("telegcrm".into());
+        Self::connect_with(uri, database, &OpenOptions::default()).await
+    }
+
+    /// Connects as [`connect`](Self::connect) does. Every step is safe when other instances open
+    /// the same database at the same moment; a dropped connection, an unreachable or starting
+    /// server and a race with another instance are retried with back-off for `options.timeout`
+    /// (see `open`). A database of a newer schema version is refused at once.
+    pub async fn connect_with(uri: &str, database: &str, options: &OpenOptions) -> Result<Self, StoreError> {
+        let mut client_options = ClientOptions::parse(uri).await.map_err(ctx("parsing MONGODB_URI"))?;
+        if client_options.app_name.is_none() {
+            client_options.app_name = Some("telegcrm".into());
         }
-        let client = Client::with_options(options).map_err(ctx("creating the MongoDB client"))?;
+        // Each attempt waits for a server at most this long, so that retries, not one long wait,
+        // use up the time (the driver's own default is 30 s).
+        if client_options.server_selection_timeout.is_none() {
+            client_options.server_selection_timeout = Some(options.timeout.min(std::time::Duration::from_secs(5)));
+        }
+        let client = Client::with_options(client_options).map_err(ctx("creating the MongoDB client"))?;
         let db = client.database(database);
-        let build = db.run_command(doc! { "buildInfo": 1 }).await.map_err(ctx("asking MongoDB for its build"))?;
+        open::with_retry(options, || Self::open_steps(db.clone())).await
+    }
+
+    /// One attempt at opening: each step re-reads what exists, so a retry resumes where the
+    /// previous attempt (or another instance) left off.
+    async fn open_steps(db: Database) -> Result<Self, AttemptError> {
+        let build = db.run_command(doc! { "buildInfo": 1 }).await.map_err(AttemptError::ctx("asking MongoDB for its build"))?;
         // FerretDB's updates are not atomic (see `lock`); MongoDB's are.
         let needs_write_lock = build.contains_key("ferretdbVersion");
-        let store = Self { db, needs_write_lock };
-        store.ping_server().await?;
-        indexes::create_all(&store.db).await?;
-        Ok(store)
+        db.run_command(doc! { "ping": 1 }).await.map_err(AttemptError::ctx("pinging MongoDB"))?;
+        let found = schema::check(&db).await?;
+        indexes::create_all(&db).await?;
+        if found < SCHEMA_VERSION {
+            schema::mark(&db).await?;
+            tracing::info!(database = db.name(), from = found, to = SCHEMA_VERSION, "recorded the Mongo schema version");
+        }
+        Ok(Self { db, needs_write_lock })
     }
 
     /// Whether writes that read and change a document are serialized by the store's write lock

@@ -11,7 +11,7 @@ use futures::TryStreamExt;
 use telegcrm_domain::event::{IngestBatch, PreparedEvent};
 use telegcrm_domain::ports::{FollowUpStore, IngestStore, StateStore, Store};
 use telegcrm_domain::{ConversationId, FollowUp, FollowUpId, FollowUpStatus, Priority, StoreError};
-use telegcrm_store_mongo::MongoStore;
+use telegcrm_store_mongo::{MongoStore, OpenOptions, SCHEMA_MARKER_ID, SCHEMA_VERSION};
 use telegcrm_testkit::fixtures::{self, at, business_connection, incoming, msg, photo, private_chat};
 
 async fn index_names(store: &MongoStore, collection: &str) -> Vec<String> {
@@ -263,9 +263,16 @@ async fn an_unreachable_server_is_a_clear_unavailable_error() {
     if common::mongo_uri().is_none() {
         return;
     }
-    let err = MongoStore::connect("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=300&connectTimeoutMS=300", "x").await.unwrap_err();
+    // An unreachable server is retried until the open timeout, then reported with what was tried.
+    let options = OpenOptions { timeout: std::time::Duration::from_secs(1) };
+    let started = std::time::Instant::now();
+    let err = MongoStore::connect_with("mongodb://127.0.0.1:9/?serverSelectionTimeoutMS=200&connectTimeoutMS=200", "x", &options)
+        .await
+        .unwrap_err();
     assert!(matches!(err, StoreError::Unavailable(_)), "{err}");
     assert!(err.to_string().contains("MongoDB"), "{err}");
+    assert!(err.to_string().contains("gave up after"), "{err}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "gave up after {:?}", started.elapsed());
     let bad = MongoStore::connect("postgres://nope", "x").await.unwrap_err();
     assert!(bad.to_string().contains("MONGODB_URI"), "{bad}");
 }
@@ -290,4 +297,68 @@ async fn a_late_edit_for_a_message_of_the_same_batch_in_another_order_is_applied
     assert_eq!(d.get_str("content").unwrap(), "Встреча в субботу");
     let terms: Vec<&str> = d.get_array("terms").unwrap().iter().filter_map(Bson::as_str).collect();
     assert!(terms.contains(&"субботу") && !terms.contains(&"пятницу"), "{terms:?}");
+}
+
+async fn schema_marker(store: &MongoStore) -> Option<Document> {
+    store.database().collection::<Document>("state").find_one(doc! { "_id": SCHEMA_MARKER_ID }).await.unwrap()
+}
+
+#[tokio::test]
+async fn opening_records_the_schema_version_once() {
+    let Some(store) = common::fresh_store().await else { return };
+    let marker = schema_marker(&store).await.expect("a schema marker after connect");
+    assert_eq!(marker.get_i64("version").or_else(|_| marker.get_i32("version").map(i64::from)).unwrap(), SCHEMA_VERSION);
+    let created = marker.get_datetime("createdAt").unwrap().to_owned();
+    let again = MongoStore::connect(&common::mongo_uri().unwrap(), store.database().name()).await.unwrap();
+    assert_eq!(schema_marker(&again).await.unwrap().get_datetime("createdAt").unwrap(), &created, "the marker is written once");
+}
+
+#[tokio::test]
+async fn a_database_of_a_newer_schema_is_refused_with_both_versions() {
+    let Some(store) = common::fresh_store().await else { return };
+    let newer = SCHEMA_VERSION + 1;
+    store
+        .database()
+        .collection::<Document>("state")
+        .update_one(doc! { "_id": SCHEMA_MARKER_ID }, doc! { "$set": { "version": newer } })
+        .await
+        .unwrap();
+    let started = std::time::Instant::now();
+    let err = MongoStore::connect(&common::mongo_uri().unwrap(), store.database().name()).await.unwrap_err();
+    let text = err.to_string();
+    assert!(matches!(err, StoreError::Corrupt(_)), "{text}");
+    assert!(text.contains(&format!("schema version {newer}")) && text.contains(&format!("({SCHEMA_VERSION})")), "{text}");
+    assert!(text.contains(store.database().name()) && text.contains("upgrade Telegcrm"), "{text}");
+    assert!(!text.contains('\n'), "one line: {text}");
+    assert!(started.elapsed() < std::time::Duration::from_secs(5), "refused at once, not retried: {:?}", started.elapsed());
+    // Nothing was changed: the newer marker stays.
+    assert_eq!(schema_marker(&store).await.unwrap().get_i64("version").unwrap(), newer);
+}
+
+#[tokio::test]
+async fn a_database_without_a_marker_is_adopted_and_marked() {
+    let Some(store) = common::fresh_store().await else { return };
+    ingest_one_photo(&store).await;
+    store.database().collection::<Document>("state").delete_one(doc! { "_id": SCHEMA_MARKER_ID }).await.unwrap();
+    let reopened = MongoStore::connect(&common::mongo_uri().unwrap(), store.database().name()).await.unwrap();
+    assert!(schema_marker(&reopened).await.is_some());
+    assert_eq!(reopened.database().collection::<Document>("messages").count_documents(doc! {}).await.unwrap(), 1, "data kept");
+}
+
+#[tokio::test]
+async fn many_instances_opening_a_fresh_database_at_once_all_succeed() {
+    let Some(uri) = common::mongo_uri() else { return };
+    for _round in 0..3 {
+        let name = common::fresh_database();
+        let opens = (0..6).map(|_| {
+            let (uri, name) = (uri.clone(), name.clone());
+            tokio::spawn(async move { MongoStore::connect(&uri, &name).await })
+        });
+        let stores: Vec<MongoStore> = futures::future::join_all(opens).await.into_iter().map(|r| r.unwrap().unwrap()).collect();
+        let names = index_names(&stores[0], "messages").await;
+        for expected in ["message_key", "timeline", "search_terms", "search_recent"] {
+            assert!(names.iter().any(|n| n == expected), "messages lacks index {expected}: {names:?}");
+        }
+        assert!(schema_marker(&stores[0]).await.is_some());
+    }
 }
