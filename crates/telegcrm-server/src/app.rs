@@ -43,6 +43,8 @@ pub struct AppState {
     pub webhook_secret: Option<Secret>,
     /// The Telegram side, when configured.
     pub telegram: Option<Arc<dyn TelegramIntegration>>,
+    /// The web dashboard served at `/`.
+    pub dashboard: web::Data<telegcrm_dashboard::Dashboard>,
 }
 
 impl std::fmt::Debug for AppState {
@@ -136,7 +138,7 @@ async fn observe(req: ServiceRequest, next: Next<impl MessageBody>) -> Result<Se
 pub fn configure(cfg: &mut web::ServiceConfig) {
     cfg.app_data(web::JsonConfig::default().limit(MAX_BODY).error_handler(json_error))
         .app_data(web::PayloadConfig::new(MAX_BODY))
-        .route("/", web::get().to(system::index))
+        .configure(telegcrm_dashboard::configure)
         .route("/healthz", web::get().to(system::healthz))
         .route("/readyz", web::get().to(system::readyz))
         .route("/metrics", web::get().to(system::metrics))
@@ -179,12 +181,14 @@ impl Running {
 
 /// Starts the HTTP server for `state` on `addr` (port 0 picks a free one).
 pub fn serve(state: AppState, addr: SocketAddr) -> Result<Running, StartError> {
+    let dashboard = state.dashboard.clone();
     let state = web::Data::new(state);
-    let server = HttpServer::new(move || App::new().app_data(state.clone()).wrap(from_fn(observe)).configure(configure))
-        .disable_signals()
-        .shutdown_timeout(30)
-        .bind(addr)
-        .map_err(|source| StartError::Bind { addr, source })?;
+    let server =
+        HttpServer::new(move || App::new().app_data(state.clone()).app_data(dashboard.clone()).wrap(from_fn(observe)).configure(configure))
+            .disable_signals()
+            .shutdown_timeout(30)
+            .bind(addr)
+            .map_err(|source| StartError::Bind { addr, source })?;
     let addr = server.addrs().first().copied().unwrap_or(addr);
     let server = server.run();
     let handle = server.handle();

@@ -32,25 +32,34 @@ impl Auth {
                 .and_then(|v| v.strip_prefix("Bearer ").or_else(|| v.strip_prefix("bearer ")))
                 .map(str::trim)
                 .ok_or_else(|| ApiError::Unauthorized("the Authorization header must be \"Bearer <OASIS JWT>\"".into()))?;
-            let verifier =
-                self.jwt.as_ref().ok_or_else(|| ApiError::Unauthorized("JWT authentication is not configured on this server".into()))?;
-            return verifier.verify(token, chrono::Utc::now().timestamp()).map_err(|e| {
-                tracing::debug!(reason = %e, "JWT refused");
-                ApiError::Unauthorized("invalid or expired token".into())
-            });
+            return self.jwt(token);
         }
         if let Some(value) = headers.get("x-api-key") {
-            let presented = value.as_bytes();
-            // Check every key, so the time taken does not tell which one came close.
-            let mut found = None;
-            for (key, avatar) in &self.api_keys {
-                if key.matches(presented) {
-                    found = Some(*avatar);
-                }
-            }
-            return found.ok_or_else(|| ApiError::Unauthorized("invalid API key".into()));
+            return self.api_key(value.as_bytes()).ok_or_else(|| ApiError::Unauthorized("invalid API key".into()));
         }
         Err(ApiError::Unauthorized("missing credentials: send Authorization: Bearer <OASIS JWT> or X-API-Key".into()))
+    }
+
+    /// The avatar an OASIS JWT stands for (the API's Bearer check; the dashboard's password sign-in).
+    pub fn jwt(&self, token: &str) -> Result<AvatarId, ApiError> {
+        let verifier =
+            self.jwt.as_ref().ok_or_else(|| ApiError::Unauthorized("JWT authentication is not configured on this server".into()))?;
+        verifier.verify(token, chrono::Utc::now().timestamp()).map_err(|e| {
+            tracing::debug!(reason = %e, "JWT refused");
+            ApiError::Unauthorized("invalid or expired token".into())
+        })
+    }
+
+    /// The avatar an API key stands for (the API's X-API-Key check; the dashboard's key sign-in).
+    pub fn api_key(&self, presented: &[u8]) -> Option<AvatarId> {
+        // Check every key, so the time taken does not tell which one came close.
+        let mut found = None;
+        for (key, avatar) in &self.api_keys {
+            if key.matches(presented) {
+                found = Some(*avatar);
+            }
+        }
+        found
     }
 }
 

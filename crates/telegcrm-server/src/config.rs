@@ -124,6 +124,12 @@ pub struct Settings {
     /// Log format: plain or json [default: plain]
     #[arg(long, env = "TELEGCRM_LOG_FORMAT", global = true)]
     pub log_format: Option<String>,
+    /// The address users open the dashboard at; https:// makes the session cookie Secure
+    #[arg(long, env = "TELEGCRM_PUBLIC_URL", global = true)]
+    pub public_url: Option<String>,
+    /// Mark the dashboard's session cookie Secure: true or false [default: true when TELEGCRM_PUBLIC_URL is https]
+    #[arg(long, env = "TELEGCRM_COOKIE_SECURE", global = true)]
+    pub cookie_secure: Option<String>,
 }
 
 /// Which store holds the data.
@@ -200,6 +206,8 @@ pub struct Config {
     pub owner_avatar_id: Option<AvatarId>,
     /// Log format.
     pub log_format: LogFormat,
+    /// Whether the dashboard's session cookie is `Secure`.
+    pub cookie_secure: bool,
 }
 
 /// A configuration error: the variable and what is wrong with it.
@@ -287,7 +295,15 @@ impl Settings {
             Some("json") => LogFormat::Json,
             Some(other) => return Err(bad("TELEGCRM_LOG_FORMAT", format!("unknown format {other:?} (expected plain or json)"))),
         };
+        let public_url = url("TELEGCRM_PUBLIC_URL", self.public_url)?;
+        let cookie_secure = match non_empty(self.cookie_secure).as_deref().map(str::to_ascii_lowercase).as_deref() {
+            None => public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
+            Some("true" | "1" | "yes") => true,
+            Some("false" | "0" | "no") => false,
+            Some(other) => return Err(bad("TELEGCRM_COOKIE_SECURE", format!("{other:?} is not true or false"))),
+        };
         Ok(Config {
+            cookie_secure,
             bind,
             store,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("./data")),

@@ -7,6 +7,7 @@
 pub mod app;
 pub mod auth;
 pub mod config;
+pub mod dashboard;
 pub mod error;
 pub mod jwt;
 pub mod metrics;
@@ -29,19 +30,37 @@ pub async fn build(config: &Config) -> Result<AppState, StartError> {
     if let Some(gateway) = telegram::gateway(config) {
         service = service.with_gateway(gateway);
     }
+    let mut sign_in = None;
     if let Some(url) = &config.oasis_api_url {
         let mut oasis = telegcrm_oasis::OasisConfig::new(url.clone());
         oasis.api_key = config.oasis_api_key.as_ref().map(|k| k.expose().to_owned());
+        // Users' sign-ins go through a client without the service avatar's credentials.
+        let users = telegcrm_oasis::OasisClient::new(oasis.clone()).map_err(|e| StartError::Other(format!("OASIS_API_URL: {e}")))?;
+        sign_in = Some(std::sync::Arc::new(users));
         oasis.credentials = config.oasis_credentials.as_ref().map(|(u, p)| (u.clone(), p.expose().to_owned()));
         let client = telegcrm_oasis::OasisClient::new(oasis).map_err(|e| StartError::Other(format!("OASIS_API_URL: {e}")))?;
         service = service.with_directory(std::sync::Arc::new(client));
     }
-    let telegram = telegram::Telegram::new(service.clone(), config);
+    let telegram: std::sync::Arc<dyn app::TelegramIntegration> = std::sync::Arc::new(telegram::Telegram::new(service.clone(), config));
+    let host = dashboard::DashboardHost {
+        auth: app::auth(config),
+        telegram: Some(telegram.clone()),
+        mode: match config.telegram_mode {
+            config::TelegramMode::Polling => "polling",
+            config::TelegramMode::Webhook => "webhook",
+            config::TelegramMode::Off => "off",
+        },
+    };
+    let mut dash = telegcrm_dashboard::Dashboard::new(service.clone(), std::sync::Arc::new(host)).with_secure_cookie(config.cookie_secure);
+    if let Some(client) = sign_in {
+        dash = dash.with_oasis(client);
+    }
     Ok(AppState {
         service,
         auth: app::auth(config),
         webhook_secret: config.telegram_webhook_secret.clone(),
-        telegram: Some(std::sync::Arc::new(telegram)),
+        telegram: Some(telegram),
+        dashboard: actix_web::web::Data::new(dash),
     })
 }
 

@@ -25,6 +25,8 @@ pub struct Metrics {
     ingested_updates: AtomicU64,
     skipped_updates: AtomicU64,
     store_errors: AtomicU64,
+    /// When the last update was stored, microseconds since the epoch (0: none yet).
+    last_update_micros: std::sync::atomic::AtomicI64,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -61,6 +63,15 @@ impl Metrics {
     /// Counts Telegram updates stored.
     pub fn ingested(&self, n: u64) {
         self.ingested_updates.fetch_add(n, Ordering::Relaxed);
+        self.last_update_micros.store(chrono::Utc::now().timestamp_micros(), Ordering::Relaxed);
+    }
+
+    /// When this process last stored a Telegram update.
+    pub fn last_update_at(&self) -> Option<chrono::DateTime<chrono::Utc>> {
+        match self.last_update_micros.load(Ordering::Relaxed) {
+            0 => None,
+            m => chrono::DateTime::from_timestamp_micros(m),
+        }
     }
 
     /// Counts Telegram updates skipped (unknown kinds).

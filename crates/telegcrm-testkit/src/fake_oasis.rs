@@ -97,6 +97,10 @@ struct Inner {
     not_found: NotFound,
     require_auth: bool,
     requests: Vec<Request>,
+    /// When set, `authenticate` issues HS256 JWTs signed with it (as real OASIS does).
+    jwt_secret: Option<String>,
+    /// Tokens issued with `jwt_secret`, accepted on look-ups.
+    issued: Vec<String>,
 }
 
 /// The fake OASIS server. Stops when dropped.
@@ -132,6 +136,12 @@ impl FakeOasis {
     /// Adds an avatar.
     pub fn add_avatar(&self, avatar: FakeAvatar) {
         self.lock().avatars.push(avatar);
+    }
+
+    /// Issues real HS256 JWTs (claims `id`, `sub`, `exp` one hour ahead) signed with `secret`
+    /// from `authenticate`, so a server configured with the same `OASIS_JWT_SECRET` accepts them.
+    pub fn set_jwt_secret(&self, secret: &str) {
+        self.lock().jwt_secret = Some(secret.to_owned());
     }
 
     /// Wraps successful answers this way.
@@ -170,7 +180,20 @@ fn lock(shared: &Shared) -> std::sync::MutexGuard<'_, Inner> {
     shared.lock().unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
-/// The token the fake issues for an avatar.
+/// An HS256 JWT over `claims` signed with `key`.
+pub fn sign_hs256(key: &str, claims: &Value) -> String {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    use hmac::Mac;
+    let header = URL_SAFE_NO_PAD.encode(br#"{"alg":"HS256","typ":"JWT"}"#);
+    let body = URL_SAFE_NO_PAD.encode(claims.to_string());
+    let input = format!("{header}.{body}");
+    let Ok(mut mac) = hmac::Hmac::<sha2::Sha256>::new_from_slice(key.as_bytes()) else { return input };
+    mac.update(input.as_bytes());
+    format!("{input}.{}", URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes()))
+}
+
+/// The token the fake issues for an avatar (when no JWT secret is set).
 pub fn token_for(id: Uuid) -> String {
     format!("fake-oasis-jwt.{id}")
 }
@@ -185,7 +208,7 @@ fn record(shared: &Shared, req: &HttpRequest) -> (Failure, Envelope, NotFound, b
     });
     let authorized = header("authorization")
         .and_then(|h| h.strip_prefix("Bearer ").map(str::to_owned))
-        .is_some_and(|t| inner.avatars.iter().any(|a| token_for(a.id) == t));
+        .is_some_and(|t| inner.issued.contains(&t) || inner.avatars.iter().any(|a| token_for(a.id) == t));
     (inner.failure, inner.envelope, inner.not_found, !inner.require_auth || authorized)
 }
 
@@ -253,7 +276,21 @@ async fn authenticate(shared: Shared, req: HttpRequest, body: web::Json<Value>) 
     let password = body.get("password").and_then(Value::as_str).unwrap_or("");
     let found = lock(&shared).avatars.iter().find(|a| (a.username == user || a.email == user) && a.password == password).cloned();
     match found {
-        Some(a) => success(avatar_json(&a, envelope, Some(token_for(a.id))), envelope),
+        Some(a) => {
+            let token = {
+                let mut inner = lock(&shared);
+                match inner.jwt_secret.clone() {
+                    Some(secret) => {
+                        let exp = chrono::Utc::now().timestamp() + 3600;
+                        let t = sign_hs256(&secret, &json!({"id": a.id, "sub": a.id, "exp": exp}));
+                        inner.issued.push(t.clone());
+                        t
+                    }
+                    None => token_for(a.id),
+                }
+            };
+            success(avatar_json(&a, envelope, Some(token)), envelope)
+        }
         // ONODE answers a failed login with HTTP 200 and isError.
         None => HttpResponse::Ok().json(json!({"isError": true, "message": "The username or password is incorrect.", "result": null})),
     }

@@ -65,8 +65,3 @@ pub async fn webhook(state: State, req: HttpRequest, body: web::Bytes) -> ApiRes
     let outcome = telegram.handle_webhook(&body).await?;
     Ok(ok(outcome))
 }
-
-/// GET /: the landing page.
-pub async fn index() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/html; charset=utf-8").body(include_str!("../../assets/index.html"))
-}

@@ -1,0 +1,61 @@
+// Telegcrm dashboard: keyboard shortcuts and live updates. Everything works without it.
+(function () {
+  "use strict";
+  function items() { return Array.prototype.slice.call(document.querySelectorAll("#conversations > li.conv")); }
+  function current() { var a = document.activeElement; return a && a.closest ? a.closest("#conversations > li.conv") : null; }
+  function move(step) {
+    var list = items(); if (!list.length) return;
+    var at = list.indexOf(current());
+    var next = list[Math.max(0, Math.min(list.length - 1, at < 0 ? 0 : at + step))];
+    list.forEach(function (li) { li.classList.remove("selected"); });
+    next.classList.add("selected");
+    var link = next.querySelector("a.conv-link"); if (link) link.focus();
+  }
+  document.addEventListener("keydown", function (ev) {
+    if (ev.ctrlKey || ev.metaKey || ev.altKey) return;
+    var t = ev.target; var tag = t && t.tagName;
+    if (tag === "INPUT" || tag === "TEXTAREA" || tag === "SELECT" || (t && t.isContentEditable)) return;
+    if (ev.key === "j") { move(1); ev.preventDefault(); }
+    else if (ev.key === "k") { move(-1); ev.preventDefault(); }
+    else if (ev.key === "/") {
+      var box = document.querySelector("input[type=search]");
+      if (box) { box.focus(); } else { window.location.href = "/search"; }
+      ev.preventDefault();
+    } else if (ev.key === "e") {
+      var li = current(); var form = li && li.querySelector("form.archive");
+      if (form) { form.submit(); ev.preventDefault(); }
+    }
+  });
+  // Selects marked data-autosubmit submit their form on change.
+  document.addEventListener("change", function (ev) {
+    var form = ev.target && ev.target.closest ? ev.target.closest("form[data-autosubmit]") : null;
+    if (form && ev.target.tagName === "SELECT") form.submit();
+  });
+  function refresh(url, target, after) {
+    fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } }).then(function (r) {
+      if (!r.ok) return null; return r.text();
+    }).then(function (html) {
+      if (html === null || html === undefined) return;
+      target.innerHTML = html;
+      if (window.htmx) window.htmx.process(target);
+      if (after) after();
+    }).catch(function () {});
+  }
+  function scrollDown() { var tl = document.getElementById("timeline"); if (tl) tl.scrollTop = tl.scrollHeight; }
+  window.addEventListener("DOMContentLoaded", function () {
+    var list = document.getElementById("conversations");
+    var timeline = document.getElementById("timeline");
+    scrollDown();
+    if (window.location.hash) { var m = document.getElementById(window.location.hash.slice(1)); if (m) m.scrollIntoView({ block: "center" }); }
+    if (!window.EventSource || (!list && !timeline)) return;
+    var conv = timeline ? timeline.getAttribute("data-conversation") : null;
+    var es = new EventSource("/events" + (conv ? "?conversation=" + encodeURIComponent(conv) : ""));
+    es.addEventListener("inbox", function () {
+      if (list) refresh("/inbox/items" + window.location.search, list);
+    });
+    es.addEventListener("messages", function () {
+      if (timeline && conv) refresh("/conversations/" + encodeURIComponent(conv) + "/latest", timeline, scrollDown);
+    });
+    document.body.setAttribute("data-live", "connected");
+  });
+})();

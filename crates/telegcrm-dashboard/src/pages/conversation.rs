@@ -1,0 +1,259 @@
+//! `/conversations/{id}`: the timeline, the reply box, triage and follow-ups.
+
+use std::collections::HashMap;
+
+use actix_web::http::StatusCode;
+use actix_web::{HttpRequest, HttpResponse, web};
+use askama::Template;
+use telegcrm_domain::service::NewFollowUp;
+use telegcrm_domain::{
+    ConversationId, ConversationStatus, CrmError, Cursor, FollowUpView, Limit, Message, MessageId, PageRequest, Priority, Tag,
+};
+
+use super::view::{ConvItem, FollowView, MsgView, Opt, opts, parse_time, priorities};
+use crate::web::{Ctx, Dash, Fields, Layout, PageError, back, posted, render, see_other, signed_in};
+
+const PAGE: u32 = 50;
+/// How far back a link to one message (`?m=`) looks for it.
+const FIND_PAGES: usize = 20;
+
+#[derive(Template)]
+#[template(path = "conversation.html")]
+struct ConversationPage {
+    layout: Layout,
+    c: ConvItem,
+    summary: String,
+    business: bool,
+    c_id: String,
+    older: Option<String>,
+    messages: Vec<MsgView>,
+    notice: Option<String>,
+    draft: String,
+    followups: Vec<FollowView>,
+    priorities: Vec<Opt>,
+    statuses: Vec<Opt>,
+    csrf: String,
+    back: String,
+}
+
+#[derive(Template)]
+#[template(path = "messages_items.html")]
+struct MessagesItems {
+    c_id: String,
+    older: Option<String>,
+    messages: Vec<MsgView>,
+}
+
+fn conv_id(ctx: &Ctx, raw: &str) -> Result<ConversationId, PageError> {
+    raw.parse().map_err(|_| PageError::NotFound(Some(ctx.layout(""))))
+}
+
+fn page_req(ctx: &Ctx, before: Option<&str>, limit: u32) -> Result<PageRequest, PageError> {
+    let cursor = before.map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("")), e.to_string()))?;
+    Ok(PageRequest { limit: Limit::new(limit).unwrap_or_default(), cursor })
+}
+
+/// Messages oldest first, with the cursor for older ones.
+async fn timeline(
+    dash: &Dash,
+    ctx: &Ctx,
+    id: ConversationId,
+    before: Option<&str>,
+    find: Option<MessageId>,
+) -> Result<(Vec<Message>, Option<String>), PageError> {
+    let mut page = page_req(ctx, before, PAGE)?;
+    let mut all = Vec::new();
+    let mut next;
+    let mut rounds = 0;
+    loop {
+        let got = dash.service.messages(ctx.avatar(), id, &page).await.map_err(|e| ctx.err(e))?;
+        all.extend(got.items);
+        next = got.next_cursor;
+        rounds += 1;
+        let found = find.is_none_or(|m| all.iter().any(|x| x.id == m));
+        match next {
+            Some(c) if !found && rounds < FIND_PAGES => page = PageRequest { limit: Limit::new(200).unwrap_or_default(), cursor: Some(c) },
+            _ => break,
+        }
+    }
+    all.reverse();
+    Ok((all, next.map(|c| c.encode())))
+}
+
+fn views(dash: &Dash, messages: &[Message], chat_type: telegcrm_domain::ChatType) -> Vec<MsgView> {
+    let now = dash.service.now();
+    let by_tg: HashMap<i64, String> = messages.iter().map(|m| (m.telegram_message_id, m.preview())).collect();
+    messages.iter().map(|m| MsgView::new(m, chat_type, now, |r| by_tg.get(&r).cloned())).collect()
+}
+
+async fn show(
+    dash: &Dash,
+    ctx: &Ctx,
+    req: &HttpRequest,
+    id: ConversationId,
+    notice: Option<String>,
+    draft: String,
+    status: StatusCode,
+) -> Result<HttpResponse, PageError> {
+    let q = Fields::parse(req.query_string().as_bytes());
+    let mut conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    if conv.unread_count > 0 {
+        conv = dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    }
+    let find = q.get("m").and_then(|m| m.parse::<MessageId>().ok());
+    let (messages, older) = timeline(dash, ctx, id, q.get("before"), find).await?;
+    let now = dash.service.now();
+    let fu =
+        dash.service.list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
+    let item = ConvItem::new(&conv, now);
+    render(
+        status,
+        &ConversationPage {
+            layout: ctx.layout("inbox"),
+            summary: conv.summary.clone().unwrap_or_default(),
+            business: conv.business_connection_id.is_some(),
+            c_id: item.id.clone(),
+            priorities: opts(priorities(), item.priority),
+            statuses: opts(ConversationStatus::ALL.iter().map(|s| s.as_str()), item.status),
+            c: item,
+            older,
+            messages: views(dash, &messages, conv.chat_type),
+            notice,
+            draft,
+            followups: fu.items.iter().map(|f| FollowView::new(f, now)).collect(),
+            csrf: ctx.session.csrf.clone(),
+            back: format!("/conversations/{id}"),
+        },
+    )
+}
+
+/// GET /conversations/{id}[?before=cursor][&m=messageId]
+pub async fn page(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req)?;
+    let id = conv_id(&ctx, &path)?;
+    show(&dash, &ctx, &req, id, None, String::new(), StatusCode::OK).await
+}
+
+/// GET /conversations/{id}/older?before=cursor: older messages and the next "Older messages" link.
+pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req)?;
+    let id = conv_id(&ctx, &path)?;
+    let q = Fields::parse(req.query_string().as_bytes());
+    let conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None).await?;
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, conv.chat_type) })
+}
+
+/// GET /conversations/{id}/latest: the newest messages (live refresh); marks them read.
+pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req)?;
+    let id = conv_id(&ctx, &path)?;
+    let conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    if conv.unread_count > 0 {
+        dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    }
+    let (messages, older) = timeline(&dash, &ctx, id, None, None).await?;
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, conv.chat_type) })
+}
+
+/// POST /conversations/{id}/messages: sends through Telegram; a refusal is shown on the page.
+pub async fn send(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let (ctx, f) = posted(&dash, &req, &body)?;
+    let id = conv_id(&ctx, &path)?;
+    let text = f.raw("text").to_owned();
+    match dash.service.send_message(ctx.avatar(), id, &text).await {
+        Ok(m) => Ok(see_other(&format!("/conversations/{id}#m-{}", m.id))),
+        Err(e @ CrmError::NotFound { .. }) => Err(ctx.err(e)),
+        Err(e) => {
+            let status = if matches!(e, CrmError::Gateway(_)) { StatusCode::BAD_GATEWAY } else { StatusCode::BAD_REQUEST };
+            let notice = match &e {
+                CrmError::Gateway(g) => format!("Telegram did not send it: {g}"),
+                other => format!("Not sent: {other}"),
+            };
+            show(&dash, &ctx, &req, id, Some(notice), text, status).await
+        }
+    }
+}
+
+async fn change<F, Fut>(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes, op: F) -> Result<HttpResponse, PageError>
+where
+    F: FnOnce(Dash, Ctx, ConversationId, Fields) -> Fut,
+    Fut: std::future::Future<Output = Result<(), PageError>>,
+{
+    let (ctx, f) = posted(&dash, &req, &body)?;
+    let id = conv_id(&ctx, &path)?;
+    let to = back(&f, &format!("/conversations/{id}"));
+    op(dash, ctx, id, f).await?;
+    Ok(see_other(&to))
+}
+
+fn required<'a>(ctx: &Ctx, f: &'a Fields, key: &str, what: &str) -> Result<&'a str, PageError> {
+    f.get(key).ok_or_else(|| PageError::Invalid(Some(ctx.layout("")), format!("{what} must not be empty")))
+}
+
+fn parsed<T: std::str::FromStr<Err = telegcrm_domain::ParseError>>(ctx: &Ctx, f: &Fields, key: &str) -> Result<T, PageError> {
+    let v = required(ctx, f, key, key)?;
+    v.parse().map_err(|e: telegcrm_domain::ParseError| PageError::Invalid(Some(ctx.layout("")), e.to_string()))
+}
+
+/// POST /conversations/{id}/priority
+pub async fn priority(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    change(dash, req, path, body, |dash, ctx, id, f| async move {
+        let p: Priority = parsed(&ctx, &f, "priority")?;
+        dash.service.set_priority(ctx.avatar(), id, p).await.map(drop).map_err(|e| ctx.err(e))
+    })
+    .await
+}
+
+/// POST /conversations/{id}/status (also the inbox's "Archive")
+pub async fn status(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    change(dash, req, path, body, |dash, ctx, id, f| async move {
+        let s: ConversationStatus = parsed(&ctx, &f, "status")?;
+        dash.service.set_status(ctx.avatar(), id, s).await.map(drop).map_err(|e| ctx.err(e))
+    })
+    .await
+}
+
+/// POST /conversations/{id}/tags
+pub async fn add_tag(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    change(dash, req, path, body, |dash, ctx, id, f| async move {
+        let t: Tag = parsed(&ctx, &f, "tag")?;
+        dash.service.add_tag(ctx.avatar(), id, t).await.map(drop).map_err(|e| ctx.err(e))
+    })
+    .await
+}
+
+/// POST /conversations/{id}/tags/remove
+pub async fn remove_tag(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    change(dash, req, path, body, |dash, ctx, id, f| async move {
+        let t: Tag = parsed(&ctx, &f, "tag")?;
+        dash.service.remove_tag(ctx.avatar(), id, t).await.map(drop).map_err(|e| ctx.err(e))
+    })
+    .await
+}
+
+/// POST /conversations/{id}/summary
+pub async fn summary(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    change(dash, req, path, body, |dash, ctx, id, f| async move {
+        let update =
+            telegcrm_domain::service::ConversationUpdate { summary: Some(f.get("summary").map(str::to_owned)), ..Default::default() };
+        dash.service.update_conversation(ctx.avatar(), id, update).await.map(drop).map_err(|e| ctx.err(e))
+    })
+    .await
+}
+
+/// POST /conversations/{id}/follow-ups: title, due (UTC), optional description.
+pub async fn add_followup(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    change(dash, req, path, body, |dash, ctx, id, f| async move {
+        let due = parse_time("Due", f.raw("due")).map_err(|m| PageError::Invalid(Some(ctx.layout("")), m))?;
+        let new = NewFollowUp {
+            conversation_id: id,
+            title: f.raw("title").to_owned(),
+            description: f.get("description").map(str::to_owned),
+            due_at: due,
+            priority: None,
+        };
+        dash.service.create_followup(ctx.avatar(), new).await.map(drop).map_err(|e| ctx.err(e))
+    })
+    .await
+}

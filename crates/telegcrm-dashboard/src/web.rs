@@ -1,0 +1,239 @@
+//! The HTTP plumbing every page shares: security headers, the signed-in context, CSRF-checked
+//! form posts, and error pages.
+
+use std::collections::HashMap;
+use std::time::Instant;
+
+use actix_web::http::StatusCode;
+use actix_web::http::header::{HeaderName, HeaderValue, LOCATION};
+use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
+use askama::Template;
+use telegcrm_domain::{AvatarId, CrmError};
+
+use crate::Dashboard;
+use crate::assets::{AssetUrls, URLS};
+use crate::session::{COOKIE, Session, csrf_ok};
+
+/// The Content-Security-Policy of every page.
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+
+/// The shared data.
+pub type Dash = web::Data<Dashboard>;
+
+/// Adds the security headers.
+pub fn secure(mut res: HttpResponse) -> HttpResponse {
+    let h = res.headers_mut();
+    h.insert(HeaderName::from_static("content-security-policy"), HeaderValue::from_static(CSP));
+    h.insert(HeaderName::from_static("x-content-type-options"), HeaderValue::from_static("nosniff"));
+    h.insert(HeaderName::from_static("referrer-policy"), HeaderValue::from_static("same-origin"));
+    h.insert(HeaderName::from_static("cache-control"), HeaderValue::from_static("no-store"));
+    res
+}
+
+/// An HTML response with the security headers.
+pub fn html(status: StatusCode, body: String) -> HttpResponse {
+    secure(HttpResponse::build(status).content_type("text/html; charset=utf-8").body(body))
+}
+
+/// Renders a template as a page.
+pub fn render<T: Template>(status: StatusCode, t: &T) -> Result<HttpResponse, PageError> {
+    let body = t.render().map_err(|e| PageError::Internal(None, format!("template: {e}")))?;
+    Ok(html(status, body))
+}
+
+/// 303 See Other.
+pub fn see_other(to: &str) -> HttpResponse {
+    let mut res = HttpResponse::SeeOther().finish();
+    if let Ok(v) = HeaderValue::from_str(to) {
+        res.headers_mut().insert(LOCATION, v);
+    }
+    secure(res)
+}
+
+/// What every signed-in page's frame shows.
+#[derive(Debug, Clone)]
+pub struct Layout {
+    /// Asset URLs.
+    pub assets: &'static AssetUrls,
+    /// The session's CSRF token (for forms and htmx headers); empty when signed out.
+    pub csrf: String,
+    /// Whether the nav and sign-out are shown.
+    pub signed_in: bool,
+    /// The current section, for `aria-current`.
+    pub current: &'static str,
+}
+
+impl Layout {
+    /// The frame of a signed-out page.
+    pub fn signed_out() -> Self {
+        Self { assets: &URLS, csrf: String::new(), signed_in: false, current: "" }
+    }
+
+    /// `aria-current` value for a nav item.
+    pub fn is(&self, section: &str) -> bool {
+        self.current == section
+    }
+}
+
+/// The signed-in request.
+#[derive(Debug, Clone)]
+pub struct Ctx {
+    /// The session.
+    pub session: Session,
+}
+
+impl Ctx {
+    /// The avatar.
+    pub fn avatar(&self) -> AvatarId {
+        self.session.avatar
+    }
+
+    /// The frame for a page in `section`.
+    pub fn layout(&self, section: &'static str) -> Layout {
+        Layout { assets: &URLS, csrf: self.session.csrf.clone(), signed_in: true, current: section }
+    }
+
+    /// Maps a service error to an error page with this session's nav.
+    pub fn err(&self, e: CrmError) -> PageError {
+        PageError::from_crm(Some(self.layout("")), e)
+    }
+}
+
+/// The session of this request, if it has a live one.
+pub fn session(dash: &Dashboard, req: &HttpRequest) -> Option<Session> {
+    let cookie = req.cookie(COOKIE)?;
+    dash.sessions.get(cookie.value(), Instant::now())
+}
+
+/// The signed-in context, or a redirect to the sign-in page.
+pub fn signed_in(dash: &Dashboard, req: &HttpRequest) -> Result<Ctx, PageError> {
+    session(dash, req).map(|session| Ctx { session }).ok_or(PageError::SignIn)
+}
+
+/// Fields of a url-encoded form (repeated keys: the last wins).
+#[derive(Debug, Default)]
+pub struct Fields(HashMap<String, String>);
+
+impl Fields {
+    /// Parses a url-encoded body.
+    pub fn parse(body: &[u8]) -> Self {
+        let text = String::from_utf8_lossy(body);
+        Self(web::Query::<Vec<(String, String)>>::from_query(&text).map(|q| q.0.into_iter().collect()).unwrap_or_default())
+    }
+
+    /// A field, trimmed; `None` when absent or blank.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.0.get(key).map(|s| s.trim()).filter(|s| !s.is_empty())
+    }
+
+    /// A field as given (not trimmed), empty when absent.
+    pub fn raw(&self, key: &str) -> &str {
+        self.0.get(key).map_or("", String::as_str)
+    }
+}
+
+/// A state-changing request: signed in, and carrying the session's CSRF token in the `_csrf`
+/// field or the `X-CSRF-Token` header (htmx), compared in constant time.
+pub fn posted(dash: &Dashboard, req: &HttpRequest, body: &[u8]) -> Result<(Ctx, Fields), PageError> {
+    let fields = Fields::parse(body);
+    let Some(session) = session(dash, req) else {
+        // Without a session there is no token to match: refuse as a CSRF failure, not a redirect,
+        // so a forged cross-site post never looks like it worked.
+        return Err(PageError::Forbidden);
+    };
+    let header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
+    let presented = fields.0.get("_csrf").map(String::as_str).or(header);
+    if !csrf_ok(&session, presented) {
+        return Err(PageError::Forbidden);
+    }
+    Ok((Ctx { session }, fields))
+}
+
+/// A local path to go back to (never another site).
+pub fn back(fields: &Fields, default: &str) -> String {
+    match fields.get("back") {
+        Some(b) if b.starts_with('/') && !b.starts_with("//") && !b.contains('\\') => b.to_owned(),
+        _ => default.to_owned(),
+    }
+}
+
+/// Why a page could not be shown.
+#[derive(Debug)]
+pub enum PageError {
+    /// Not signed in: go to the sign-in page.
+    SignIn,
+    /// No such page, or not the caller's.
+    NotFound(Option<Layout>),
+    /// Missing or wrong CSRF token.
+    Forbidden,
+    /// Bad input.
+    Invalid(Option<Layout>, String),
+    /// Something failed on our side.
+    Internal(Option<Layout>, String),
+}
+
+impl PageError {
+    /// Maps a service error.
+    pub fn from_crm(layout: Option<Layout>, e: CrmError) -> Self {
+        match e {
+            CrmError::NotFound { .. } => Self::NotFound(layout),
+            CrmError::Invalid { .. } | CrmError::Parse(_) => Self::Invalid(layout, e.to_string()),
+            CrmError::Gateway(_) | CrmError::Directory(_) => Self::Invalid(layout, e.to_string()),
+            CrmError::Store(_) => Self::Internal(layout, e.to_string()),
+        }
+    }
+}
+
+impl std::fmt::Display for PageError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::SignIn => f.write_str("sign in first"),
+            Self::NotFound(_) => f.write_str("not found"),
+            Self::Forbidden => f.write_str("missing or wrong CSRF token"),
+            Self::Invalid(_, m) | Self::Internal(_, m) => f.write_str(m),
+        }
+    }
+}
+
+/// The error page.
+#[derive(Template)]
+#[template(path = "error.html")]
+struct ErrorPage {
+    layout: Layout,
+    heading: &'static str,
+    message: String,
+}
+
+impl ResponseError for PageError {
+    fn status_code(&self) -> StatusCode {
+        match self {
+            Self::SignIn => StatusCode::SEE_OTHER,
+            Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Invalid(..) => StatusCode::BAD_REQUEST,
+            Self::Internal(..) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    fn error_response(&self) -> HttpResponse {
+        let (layout, heading, message) = match self {
+            Self::SignIn => return see_other("/sign-in"),
+            Self::NotFound(l) => (l.clone(), "Not found", "There is no such page, or it is not yours.".to_owned()),
+            Self::Forbidden => (
+                None,
+                "Refused",
+                "This form has expired or did not come from this site. Go back, reload the page and try again.".to_owned(),
+            ),
+            Self::Invalid(l, m) => (l.clone(), "Cannot do that", m.clone()),
+            Self::Internal(l, m) => {
+                tracing::error!(error = %m, "dashboard page failed");
+                (l.clone(), "Something went wrong", "The server could not complete this request. Try again in a moment.".to_owned())
+            }
+        };
+        let page = ErrorPage { layout: layout.unwrap_or_else(Layout::signed_out), heading, message };
+        match page.render() {
+            Ok(body) => html(self.status_code(), body),
+            Err(_) => html(self.status_code(), heading.to_owned()),
+        }
+    }
+}
