@@ -1,5 +1,7 @@
 //! Signing in (API key, OASIS password), a wrong password, and signing out.
 
+use fantoccini::Locator;
+
 use crate::app::*;
 use crate::browser::{Role, View};
 use crate::common::*;
@@ -26,10 +28,9 @@ async fn signing_in_with_an_api_key_opens_the_inbox_with_navigation_and_sign_out
     let Some(app) = App::seeded().await else { return };
     app.as_a(View::DESKTOP, async |b| {
         b.until_path("/inbox").await;
-        let nav = b.named(Role::Navigation, "").await;
-        let _ = nav;
+        let nav = b.c.find(Locator::Css("nav, [role=navigation]")).await.expect("a navigation landmark");
         for link in NAV {
-            b.named(Role::Link, link).await;
+            b.named_in(Some(&nav), Role::Link, link).await;
         }
         b.named(Role::Button, "Sign out").await;
         b.named(Role::List, "Conversations").await;
