@@ -20,7 +20,11 @@ const PING_EVERY: u32 = 15;
 async fn fingerprint(dash: &Dash, owner: telegcrm_domain::AvatarId, conv: Option<ConversationId>) -> (String, String) {
     let one = PageRequest { limit: Limit::new(1).unwrap_or_default(), cursor: None };
     let inbox = match dash.service.list_conversations(owner, &ConversationFilter::default(), &one).await {
-        Ok(p) => p.items.first().map(|c| format!("{}:{}:{}:{}", c.id, c.message_count, c.unread_count, c.last_message_at.timestamp_micros())).unwrap_or_default(),
+        Ok(p) => p
+            .items
+            .first()
+            .map(|c| format!("{}:{}:{}:{}", c.id, c.message_count, c.unread_count, c.last_message_at.timestamp_micros()))
+            .unwrap_or_default(),
         Err(_) => String::new(),
     };
     let messages = match conv {
@@ -28,7 +32,9 @@ async fn fingerprint(dash: &Dash, owner: telegcrm_domain::AvatarId, conv: Option
             Ok(p) => p
                 .items
                 .first()
-                .map(|m| format!("{}:{:?}:{:?}", m.id, m.edited_at.map(|t| t.timestamp_micros()), m.deleted_at.map(|t| t.timestamp_micros())))
+                .map(|m| {
+                    format!("{}:{:?}:{:?}", m.id, m.edited_at.map(|t| t.timestamp_micros()), m.deleted_at.map(|t| t.timestamp_micros()))
+                })
                 .unwrap_or_default(),
             Err(_) => String::new(),
         },
@@ -76,10 +82,5 @@ pub async fn stream(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageEr
             }
         }
     });
-    Ok(secure(
-        HttpResponse::Ok()
-            .content_type("text/event-stream")
-            .insert_header(("X-Accel-Buffering", "no"))
-            .streaming(body),
-    ))
+    Ok(secure(HttpResponse::Ok().content_type("text/event-stream").insert_header(("X-Accel-Buffering", "no")).streaming(body)))
 }

@@ -67,7 +67,10 @@ pub struct Dashboard {
 
 impl std::fmt::Debug for Dashboard {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Dashboard").field("oasis", &self.oasis.is_some()).field("cookie_secure", &self.cookie_secure).finish_non_exhaustive()
+        f.debug_struct("Dashboard")
+            .field("oasis", &self.oasis.is_some())
+            .field("cookie_secure", &self.cookie_secure)
+            .finish_non_exhaustive()
     }
 }
 

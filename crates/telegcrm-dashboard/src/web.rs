@@ -15,8 +15,7 @@ use crate::assets::{AssetUrls, URLS};
 use crate::session::{COOKIE, Session, csrf_ok};
 
 /// The Content-Security-Policy of every page.
-pub const CSP: &str =
-    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
+pub const CSP: &str = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; frame-ancestors 'none'; base-uri 'none'; form-action 'self'";
 
 /// The shared data.
 pub type Dash = web::Data<Dashboard>;
@@ -220,7 +219,11 @@ impl ResponseError for PageError {
         let (layout, heading, message) = match self {
             Self::SignIn => return see_other("/sign-in"),
             Self::NotFound(l) => (l.clone(), "Not found", "There is no such page, or it is not yours.".to_owned()),
-            Self::Forbidden => (None, "Refused", "This form has expired or did not come from this site. Go back, reload the page and try again.".to_owned()),
+            Self::Forbidden => (
+                None,
+                "Refused",
+                "This form has expired or did not come from this site. Go back, reload the page and try again.".to_owned(),
+            ),
             Self::Invalid(l, m) => (l.clone(), "Cannot do that", m.clone()),
             Self::Internal(l, m) => {
                 tracing::error!(error = %m, "dashboard page failed");

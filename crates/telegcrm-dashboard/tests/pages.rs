@@ -128,7 +128,8 @@ macro_rules! sign_in {
 
 macro_rules! get {
     ($app:expr, $cookie:expr, $path:expr) => {{
-        let req = test::TestRequest::get().uri($path).cookie(actix_web::cookie::Cookie::new("telegcrm_session", $cookie.clone())).to_request();
+        let req =
+            test::TestRequest::get().uri($path).cookie(actix_web::cookie::Cookie::new("telegcrm_session", $cookie.clone())).to_request();
         test::call_service(&$app, req).await
     }};
 }
@@ -221,7 +222,8 @@ async fn state_changes_need_the_sessions_csrf_token() {
     assert_eq!(s.service.conversation(s.a, conv.id).await.unwrap().status, ConversationStatus::Active, "nothing changed");
     let token = csrf_in(&body_of(get!(app, cookie, "/inbox")).await);
     // htmx sends it as a header.
-    let res = test::call_service(&app, with(form(&[("status", "archived")])).insert_header(("x-csrf-token", token.as_str())).to_request()).await;
+    let res =
+        test::call_service(&app, with(form(&[("status", "archived")])).insert_header(("x-csrf-token", token.as_str())).to_request()).await;
     assert_eq!(res.status(), StatusCode::SEE_OTHER);
     assert_eq!(s.service.conversation(s.a, conv.id).await.unwrap().status, ConversationStatus::Archived);
 }
@@ -249,7 +251,9 @@ async fn another_avatars_records_are_a_404_page_with_the_nav() {
     let conv = s.service.list_conversations(s.b, &Default::default(), &PageRequest::default()).await.unwrap().items.remove(0);
     let app = app!(s);
     let cookie = sign_in!(app, KEY_A);
-    for path in [format!("/conversations/{}", conv.id), "/conversations/not-an-id".to_owned(), format!("/contacts/{}", conv.contact_id.unwrap())] {
+    for path in
+        [format!("/conversations/{}", conv.id), "/conversations/not-an-id".to_owned(), format!("/contacts/{}", conv.contact_id.unwrap())]
+    {
         let res = get!(app, cookie, &path);
         assert_eq!(res.status(), StatusCode::NOT_FOUND, "{path}");
         let html = body_of(res).await;

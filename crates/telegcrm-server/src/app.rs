@@ -184,10 +184,10 @@ pub fn serve(state: AppState, addr: SocketAddr) -> Result<Running, StartError> {
     let state = web::Data::new(state);
     let server =
         HttpServer::new(move || App::new().app_data(state.clone()).app_data(dashboard.clone()).wrap(from_fn(observe)).configure(configure))
-        .disable_signals()
-        .shutdown_timeout(30)
-        .bind(addr)
-        .map_err(|source| StartError::Bind { addr, source })?;
+            .disable_signals()
+            .shutdown_timeout(30)
+            .bind(addr)
+            .map_err(|source| StartError::Bind { addr, source })?;
     let addr = server.addrs().first().copied().unwrap_or(addr);
     let server = server.run();
     let handle = server.handle();

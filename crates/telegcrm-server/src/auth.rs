@@ -42,7 +42,8 @@ impl Auth {
 
     /// The avatar an OASIS JWT stands for (the API's Bearer check; the dashboard's password sign-in).
     pub fn jwt(&self, token: &str) -> Result<AvatarId, ApiError> {
-        let verifier = self.jwt.as_ref().ok_or_else(|| ApiError::Unauthorized("JWT authentication is not configured on this server".into()))?;
+        let verifier =
+            self.jwt.as_ref().ok_or_else(|| ApiError::Unauthorized("JWT authentication is not configured on this server".into()))?;
         verifier.verify(token, chrono::Utc::now().timestamp()).map_err(|e| {
             tracing::debug!(reason = %e, "JWT refused");
             ApiError::Unauthorized("invalid or expired token".into())

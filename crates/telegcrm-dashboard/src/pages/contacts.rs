@@ -64,7 +64,8 @@ pub async fn list(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
         category: opt_parse::<ContactCategory>(p.get("category"))?,
         tag: opt_parse::<Tag>(p.get("tag"))?,
     };
-    let cursor = p.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string()))?;
+    let cursor =
+        p.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(50).unwrap_or_default(), cursor };
     let found = dash.service.list_contacts(ctx.avatar(), &filter, &page).await.map_err(|e| ctx.err(e))?;
     let more = found.next_cursor.map(|c| {
@@ -141,7 +142,8 @@ pub async fn save(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
     let id = cid(&ctx, &path)?;
     let field = |k: &str| Some(f.get(k).map(str::to_owned));
     let bad = |e: telegcrm_domain::ParseError| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string());
-    let tags = f.raw("tags").split(',').map(str::trim).filter(|t| !t.is_empty()).map(Tag::parse).collect::<Result<Vec<_>, _>>().map_err(bad)?;
+    let tags =
+        f.raw("tags").split(',').map(str::trim).filter(|t| !t.is_empty()).map(Tag::parse).collect::<Result<Vec<_>, _>>().map_err(bad)?;
     let category = f.get("category").map(str::parse::<ContactCategory>).transpose().map_err(bad)?;
     let update = ContactUpdate {
         phone_number: field("phone"),
@@ -164,7 +166,9 @@ pub async fn link(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
     let id = cid(&ctx, &path)?;
     let key = f.get("avatar").ok_or_else(|| PageError::Invalid(Some(ctx.layout("contacts")), "Avatar must not be empty".into()))?;
     let by = match f.get("by").unwrap_or("username") {
-        "id" => AvatarRef::Id(key.parse().map_err(|e: telegcrm_domain::ParseError| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string()))?),
+        "id" => AvatarRef::Id(
+            key.parse().map_err(|e: telegcrm_domain::ParseError| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string()))?,
+        ),
         "email" => AvatarRef::Email(key.to_owned()),
         _ => AvatarRef::Username(key.to_owned()),
     };

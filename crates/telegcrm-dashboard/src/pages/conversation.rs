@@ -103,11 +103,8 @@ async fn show(
     let find = q.get("m").and_then(|m| m.parse::<MessageId>().ok());
     let (messages, older) = timeline(dash, ctx, id, q.get("before"), find).await?;
     let now = dash.service.now();
-    let fu = dash
-        .service
-        .list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default())
-        .await
-        .map_err(|e| ctx.err(e))?;
+    let fu =
+        dash.service.list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let item = ConvItem::new(&conv, now);
     render(
         status,
@@ -238,7 +235,8 @@ pub async fn remove_tag(dash: Dash, req: HttpRequest, path: web::Path<String>, b
 /// POST /conversations/{id}/summary
 pub async fn summary(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     change(dash, req, path, body, |dash, ctx, id, f| async move {
-        let update = telegcrm_domain::service::ConversationUpdate { summary: Some(f.get("summary").map(str::to_owned)), ..Default::default() };
+        let update =
+            telegcrm_domain::service::ConversationUpdate { summary: Some(f.get("summary").map(str::to_owned)), ..Default::default() };
         dash.service.update_conversation(ctx.avatar(), id, update).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
@@ -259,4 +257,3 @@ pub async fn add_followup(dash: Dash, req: HttpRequest, path: web::Path<String>,
     })
     .await
 }
-

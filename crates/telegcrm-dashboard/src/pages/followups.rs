@@ -30,7 +30,8 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
         Some("all") => ("all", FollowUpView::All),
         _ => ("pending", FollowUpView::Pending),
     };
-    let cursor = q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("follow-ups")), e.to_string()))?;
+    let cursor =
+        q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("follow-ups")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(100).unwrap_or_default(), cursor };
     let found = dash.service.list_followups(ctx.avatar(), view, None, &page).await.map_err(|e| ctx.err(e))?;
     let now = dash.service.now();

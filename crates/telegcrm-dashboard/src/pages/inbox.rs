@@ -53,7 +53,8 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
         unread_only: q.get("unread").is_some(),
         contact_id: None,
     };
-    let cursor = q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("inbox")), e.to_string()))?;
+    let cursor =
+        q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("inbox")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(PAGE).unwrap_or_default(), cursor };
     let found = dash.service.list_conversations(ctx.avatar(), &filter, &page).await.map_err(|e| ctx.err(e))?;
     let now = dash.service.now();

@@ -73,7 +73,8 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
     let mut results = Vec::new();
     let mut more = None;
     if searched {
-        let cursor = p.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("search")), e.to_string()))?;
+        let cursor =
+            p.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("search")), e.to_string()))?;
         let page = PageRequest { limit: Limit::new(20).unwrap_or_default(), cursor };
         let found = dash.service.search_conversations(ctx.avatar(), &q, &filters, &page).await.map_err(|e| ctx.err(e))?;
         let now = dash.service.now();

@@ -34,7 +34,12 @@ pub fn qr_svg(text: &str) -> Option<String> {
     Some(svg[start..].replacen("<svg", "<svg role=\"img\" aria-label=\"QR code of the Telegram link\"", 1))
 }
 
-async fn show(dash: &Dash, ctx: &Ctx, link: Option<(String, Option<String>)>, link_error: Option<String>) -> Result<HttpResponse, PageError> {
+async fn show(
+    dash: &Dash,
+    ctx: &Ctx,
+    link: Option<(String, Option<String>)>,
+    link_error: Option<String>,
+) -> Result<HttpResponse, PageError> {
     let bot = dash.host.bot_status().await;
     let (link, expires) = link.map_or((None, None), |(l, e)| (Some(l), e));
     render(

@@ -34,7 +34,10 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
 }
 
 fn refuse(dash: &Dash, status: StatusCode, error: String, username: &str) -> Result<HttpResponse, PageError> {
-    render(status, &SignInPage { layout: Layout::signed_out(), error: Some(error), username: username.to_owned(), oasis: dash.oasis.is_some() })
+    render(
+        status,
+        &SignInPage { layout: Layout::signed_out(), error: Some(error), username: username.to_owned(), oasis: dash.oasis.is_some() },
+    )
 }
 
 /// POST /sign-in: by API key (field `api_key`) or by OASIS username and password.
@@ -65,14 +68,24 @@ pub async fn submit(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<Ht
             return refuse(&dash, StatusCode::BAD_REQUEST, "Enter your OASIS username and password, or an API key".into(), &username);
         }
         let Some(oasis) = &dash.oasis else {
-            return refuse(&dash, StatusCode::BAD_REQUEST, "Password sign-in is not configured on this server (OASIS_API_URL); use an API key".into(), &username);
+            return refuse(
+                &dash,
+                StatusCode::BAD_REQUEST,
+                "Password sign-in is not configured on this server (OASIS_API_URL); use an API key".into(),
+                &username,
+            );
         };
         match oasis.authenticate(&username, password).await {
             Ok(avatar) => match avatar.jwt_token.as_deref().and_then(|t| dash.host.jwt_avatar(t)) {
                 Some(a) => a,
                 None => {
                     tracing::warn!("OASIS accepted a password but its token did not verify (check OASIS_JWT_SECRET)");
-                    return refuse(&dash, StatusCode::UNAUTHORIZED, "OASIS signed you in, but this server cannot verify OASIS tokens (check OASIS_JWT_SECRET)".into(), &username);
+                    return refuse(
+                        &dash,
+                        StatusCode::UNAUTHORIZED,
+                        "OASIS signed you in, but this server cannot verify OASIS tokens (check OASIS_JWT_SECRET)".into(),
+                        &username,
+                    );
                 }
             },
             Err(OasisError::Rejected(_)) => {
