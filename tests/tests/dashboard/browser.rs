@@ -181,8 +181,6 @@ pub enum Role {
     List,
     /// `region`
     Region,
-    /// `navigation`
-    Navigation,
     /// any form control (input, select, textarea)
     Control,
 }
@@ -201,7 +199,6 @@ impl Role {
             Role::CheckBox => "input[type=checkbox], [role=checkbox], [role=switch]",
             Role::List => "ul, ol, [role=list], [role=feed]",
             Role::Region => "section, [role=region], [role=log], [role=feed]",
-            Role::Navigation => "nav, [role=navigation]",
             Role::Control => "input, select, textarea",
         }
     }

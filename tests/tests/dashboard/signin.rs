@@ -4,7 +4,6 @@ use fantoccini::Locator;
 
 use crate::app::*;
 use crate::browser::{Role, View};
-use crate::common::*;
 
 const NAV: [&str; 5] = ["Inbox", "Contacts", "Follow-ups", "Search", "Settings"];
 

@@ -8,15 +8,23 @@ use crate::web::PageError;
 /// A `<select>` option.
 #[derive(Debug, Clone)]
 pub struct Opt {
-    /// Value and label.
+    /// The value sent.
     pub value: &'static str,
+    /// The word shown: the value with a capital first letter ("urgent" shows as "Urgent").
+    pub label: String,
     /// Whether chosen.
     pub selected: bool,
 }
 
 /// Options from a list of values, `current` selected.
 pub fn opts(all: impl IntoIterator<Item = &'static str>, current: &str) -> Vec<Opt> {
-    all.into_iter().map(|value| Opt { value, selected: value == current }).collect()
+    all.into_iter().map(|value| Opt { value, label: capitalized(value), selected: value == current }).collect()
+}
+
+/// `value` with its first letter in upper case.
+fn capitalized(value: &str) -> String {
+    let mut chars = value.chars();
+    chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
 
 /// A time shown relatively, with the absolute UTC time for `<time datetime title>`.
