@@ -19,17 +19,18 @@
     else if (ev.key === "k") { move(-1); ev.preventDefault(); }
     else if (ev.key === "/") {
       var box = document.querySelector("input[type=search]");
-      if (box) { box.focus(); } else { window.location.href = "/search"; }
+      if (box) { box.focus(); } else { window.location.href = "/search#focus"; }
       ev.preventDefault();
     } else if (ev.key === "e") {
       var li = current(); var form = li && li.querySelector("form.archive");
       if (form) { form.submit(); ev.preventDefault(); }
     }
   });
-  // Selects marked data-autosubmit submit their form on change.
+  // Selects and checkboxes in a form marked data-autosubmit submit it on change.
   document.addEventListener("change", function (ev) {
-    var form = ev.target && ev.target.closest ? ev.target.closest("form[data-autosubmit]") : null;
-    if (form && ev.target.tagName === "SELECT") form.submit();
+    var t = ev.target;
+    var form = t && t.closest ? t.closest("form[data-autosubmit]") : null;
+    if (form && (t.tagName === "SELECT" || t.type === "checkbox")) form.submit();
   });
   function refresh(url, target, after) {
     fetch(url, { credentials: "same-origin", headers: { "HX-Request": "true" } }).then(function (r) {
@@ -43,10 +44,18 @@
   }
   function scrollDown() { var tl = document.getElementById("timeline"); if (tl) tl.scrollTop = tl.scrollHeight; }
   window.addEventListener("DOMContentLoaded", function () {
+    // A form shown again after a refused POST (e.g. a reply Telegram refused) keeps the page's own
+    // address, so a reload shows the conversation instead of re-posting.
+    var canon = document.querySelector("link[rel=canonical]");
+    if (canon && window.history && window.history.replaceState) {
+      var want = new URL(canon.href, window.location.href);
+      if (want.pathname !== window.location.pathname) window.history.replaceState(null, "", want.pathname + window.location.hash);
+    }
     var list = document.getElementById("conversations");
     var timeline = document.getElementById("timeline");
     scrollDown();
-    if (window.location.hash) { var m = document.getElementById(window.location.hash.slice(1)); if (m) m.scrollIntoView({ block: "center" }); }
+    if (window.location.hash === "#focus") { var box = document.querySelector("input[type=search]"); if (box) box.focus(); }
+    else if (window.location.hash) { var m = document.getElementById(window.location.hash.slice(1)); if (m) m.scrollIntoView({ block: "center" }); }
     if (!window.EventSource || (!list && !timeline)) return;
     var conv = timeline ? timeline.getAttribute("data-conversation") : null;
     var es = new EventSource("/events" + (conv ? "?conversation=" + encodeURIComponent(conv) : ""));

@@ -33,7 +33,6 @@ async fn item(b: &Browser, title: &str) -> Element {
 }
 
 #[tokio::test]
-#[ignore = "the Add follow-up form posts but no follow-up reaches the store (docs/browser-tests.md, known failures)"]
 async fn a_follow_up_is_created_from_the_conversation() {
     let Some(app) = App::seeded().await else { return };
     app.as_a(View::DESKTOP, async |b| {

@@ -74,7 +74,6 @@ async fn a_webhook_message_moves_its_conversation_to_the_top_of_the_open_inbox_l
 }
 
 #[tokio::test]
-#[ignore = "the filter selects do not narrow the list in the browser (docs/browser-tests.md, known failures)"]
 async fn the_priority_filter_shows_only_that_priority() {
     let Some(app) = App::seeded().await else { return };
     app.as_a(View::DESKTOP, async |b| {
@@ -90,7 +89,6 @@ async fn the_priority_filter_shows_only_that_priority() {
 }
 
 #[tokio::test]
-#[ignore = "the filter controls do not narrow the list in the browser (docs/browser-tests.md, known failures)"]
 async fn the_unread_only_and_status_filters_narrow_the_list() {
     let Some(app) = App::seeded().await else { return };
     app.api("POST", &format!("conversations/{}/status", app.seeded.boris), Some(serde_json::json!({"status": "archived"}))).await;

@@ -26,7 +26,6 @@ async fn j_and_k_move_through_the_inbox_and_enter_opens_the_selected_conversatio
 }
 
 #[tokio::test]
-#[ignore = "\"/\" does not focus the search box on /search (docs/browser-tests.md, known failures)"]
 async fn slash_focuses_the_search_box() {
     let Some(app) = App::seeded().await else { return };
     app.as_a(View::DESKTOP, async |b| {

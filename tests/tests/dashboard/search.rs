@@ -42,7 +42,6 @@ async fn a_search_hit_is_highlighted_and_opens_the_conversation_at_that_message(
 }
 
 #[tokio::test]
-#[ignore = "the no-results message is not shown (docs/browser-tests.md, known failures)"]
 async fn a_search_without_matches_says_so_and_special_characters_are_text() {
     let Some(app) = App::seeded().await else { return };
     app.as_a(View::DESKTOP, async |b| {

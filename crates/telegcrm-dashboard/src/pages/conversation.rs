@@ -34,6 +34,8 @@ struct ConversationPage {
     statuses: Vec<Opt>,
     csrf: String,
     back: String,
+    /// The new follow-up's proposed due time (`datetime-local`, UTC): tomorrow 09:00.
+    due_default: String,
 }
 
 #[derive(Template)]
@@ -109,6 +111,9 @@ async fn show(
     render(
         status,
         &ConversationPage {
+            due_default: super::followups::snooze_until("tomorrow", "", now)
+                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
+                .unwrap_or_default(),
             layout: ctx.layout("inbox"),
             summary: conv.summary.clone().unwrap_or_default(),
             business: conv.business_connection_id.is_some(),
