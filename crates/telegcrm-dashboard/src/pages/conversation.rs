@@ -111,9 +111,7 @@ async fn show(
     render(
         status,
         &ConversationPage {
-            due_default: super::followups::snooze_until("tomorrow", "", now)
-                .map(|t| t.format("%Y-%m-%dT%H:%M").to_string())
-                .unwrap_or_default(),
+            due_default: telegcrm_domain::SnoozePreset::Tomorrow.until(now).format("%Y-%m-%dT%H:%M").to_string(),
             layout: ctx.layout("inbox"),
             summary: conv.summary.clone().unwrap_or_default(),
             business: conv.business_connection_id.is_some(),

@@ -3,9 +3,9 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
-use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
+use chrono::{DateTime, Utc};
 use telegcrm_domain::service::FollowUpUpdate;
-use telegcrm_domain::{Cursor, FollowUpId, FollowUpView, Limit, PageRequest};
+use telegcrm_domain::{Cursor, FollowUpId, FollowUpView, Limit, PageRequest, SnoozePreset};
 
 use super::view::{FollowView, parse_time};
 use crate::web::{Ctx, Dash, Fields, Layout, PageError, back, posted, render, see_other, signed_in};
@@ -53,21 +53,17 @@ fn fid(ctx: &Ctx, raw: &str) -> Result<FollowUpId, PageError> {
     raw.parse().map_err(|_| PageError::NotFound(Some(ctx.layout(""))))
 }
 
-/// When a snooze choice ends: `hour` (in 1 hour), `tomorrow` (09:00 UTC), `week` (next Monday
-/// 09:00 UTC), or `at` (the chosen time). These are the form's shortcuts for a time; the
-/// service applies the snooze.
+/// When a snooze choice of the form ends: `hour`, `tomorrow`, `week` (the domain's
+/// [`SnoozePreset`]s) or `at` (the chosen time). The service applies the snooze.
 pub fn snooze_until(choice: &str, at: &str, now: DateTime<Utc>) -> Result<DateTime<Utc>, String> {
-    let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
-    match choice {
-        "hour" => Ok(now + Duration::hours(1)),
-        "tomorrow" => Ok((now.date_naive() + Duration::days(1)).and_time(nine).and_utc()),
-        "week" => {
-            let days = 7 - i64::from(now.weekday().num_days_from_monday());
-            Ok((now.date_naive() + Duration::days(days)).and_time(nine).and_utc())
-        }
-        "at" => parse_time("Snooze until", at),
-        other => Err(format!("unknown snooze choice {other:?}: use hour, tomorrow, week or at")),
-    }
+    let preset = match choice {
+        "hour" => SnoozePreset::InAnHour,
+        "tomorrow" => SnoozePreset::Tomorrow,
+        "week" => SnoozePreset::NextWeek,
+        "at" => return parse_time("Snooze until", at),
+        other => return Err(format!("unknown snooze choice {other:?}: use hour, tomorrow, week or at")),
+    };
+    Ok(preset.until(now))
 }
 
 async fn act<F, Fut>(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes, op: F) -> Result<HttpResponse, PageError>

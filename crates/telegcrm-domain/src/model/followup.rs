@@ -1,4 +1,4 @@
-use chrono::{DateTime, Utc};
+use chrono::{DateTime, Datelike, Duration, NaiveTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::{AvatarId, ConversationId, FollowUpId};
@@ -106,5 +106,47 @@ impl FollowUpChange {
             f.reminded_at = Some(at);
         }
         f.updated_at = now;
+    }
+}
+
+/// The snooze shortcuts a user picks instead of a time: where each one ends is a follow-up rule,
+/// so every client (dashboard, later the bot) lands on the same moment. Times are UTC.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SnoozePreset {
+    /// One hour from now.
+    InAnHour,
+    /// Tomorrow at 09:00.
+    Tomorrow,
+    /// Next Monday at 09:00 (a week from today when today is Monday).
+    NextWeek,
+}
+
+impl SnoozePreset {
+    /// The moment this shortcut stands for, seen at `now`.
+    pub fn until(self, now: DateTime<Utc>) -> DateTime<Utc> {
+        let nine = NaiveTime::from_hms_opt(9, 0, 0).unwrap_or_default();
+        let at_nine = |days: i64| (now.date_naive() + Duration::days(days)).and_time(nine).and_utc();
+        match self {
+            Self::InAnHour => now + Duration::hours(1),
+            Self::Tomorrow => at_nine(1),
+            Self::NextWeek => at_nine(7 - i64::from(now.weekday().num_days_from_monday())),
+        }
+    }
+}
+
+#[cfg(test)]
+mod snooze_tests {
+    use super::*;
+
+    #[test]
+    fn snooze_presets_land_where_their_names_say() {
+        // Wednesday 2026-03-04 15:30 UTC.
+        let now = DateTime::parse_from_rfc3339("2026-03-04T15:30:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(SnoozePreset::InAnHour.until(now).to_rfc3339(), "2026-03-04T16:30:00+00:00");
+        assert_eq!(SnoozePreset::Tomorrow.until(now).to_rfc3339(), "2026-03-05T09:00:00+00:00");
+        assert_eq!(SnoozePreset::NextWeek.until(now).to_rfc3339(), "2026-03-09T09:00:00+00:00");
+        // On a Monday, next week is the following Monday.
+        let monday = DateTime::parse_from_rfc3339("2026-03-09T08:00:00Z").unwrap().with_timezone(&Utc);
+        assert_eq!(SnoozePreset::NextWeek.until(monday).to_rfc3339(), "2026-03-16T09:00:00+00:00");
     }
 }

@@ -7,5 +7,5 @@ mod message;
 
 pub use contact::{Contact, ContactChange};
 pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
-pub use followup::{FollowUp, FollowUpChange};
+pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
 pub use message::{Media, Message, MessageEdit};
