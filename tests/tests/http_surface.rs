@@ -207,3 +207,42 @@ async fn the_webhook_refuses_everything_while_no_secret_is_configured() {
         .unwrap();
     assert_eq!(res.status(), 401);
 }
+
+#[tokio::test]
+async fn pages_assets_and_api_answers_are_compressed_for_clients_that_ask_but_live_events_never() {
+    let s = Server::start();
+    let http = reqwest::Client::builder().redirect(reqwest::redirect::Policy::none()).build().unwrap();
+    let signed_in = http
+        .post(s.url("/sign-in"))
+        .header("content-type", "application/x-www-form-urlencoded")
+        .body(format!("api_key={KEY_A}"))
+        .send()
+        .await
+        .unwrap();
+    let cookie = signed_in.headers()["set-cookie"].to_str().unwrap().split(';').next().unwrap().to_owned();
+    let get = |path: &str| http.get(s.url(path)).header("cookie", cookie.clone()).header("accept-encoding", "gzip");
+    let gunzip = |bytes: &[u8]| {
+        let mut out = String::new();
+        std::io::Read::read_to_string(&mut flate2::read::GzDecoder::new(bytes), &mut out).unwrap();
+        out
+    };
+
+    let inbox = get("/inbox").send().await.unwrap();
+    assert_eq!(inbox.status(), 200);
+    assert_eq!(inbox.headers()["content-encoding"], "gzip");
+    let html = gunzip(&inbox.bytes().await.unwrap());
+    assert!(html.contains("<title>Inbox"), "{html}");
+    let script = html.split("src=\"/assets/").nth(1).unwrap().split('"').next().unwrap().to_owned();
+    let asset = get(&format!("/assets/{script}")).send().await.unwrap();
+    assert_eq!(asset.headers()["content-encoding"], "gzip");
+    assert!(gunzip(&asset.bytes().await.unwrap()).len() > 1000);
+
+    let api = http.get(s.url("conversations")).header("x-api-key", KEY_A).header("accept-encoding", "gzip").send().await.unwrap();
+    assert_eq!(api.headers()["content-encoding"], "gzip");
+    let plain = http.get(s.url("conversations")).header("x-api-key", KEY_A).send().await.unwrap();
+    assert!(plain.headers().get("content-encoding").is_none(), "no compression unless asked");
+
+    let events = get("/events").send().await.unwrap();
+    assert_eq!(events.status(), 200);
+    assert_eq!(events.headers()["content-encoding"], "identity", "a compressor would hold live events back");
+}

@@ -200,9 +200,11 @@ async fn an_expired_link_code_links_nothing() {
     let store = telegcrm_server::app::open_store(&config).await.unwrap();
     let minted = chrono::Utc::now() - chrono::Duration::minutes(11);
     let avatar = AVATAR_B.parse().unwrap();
-    let stale = telegcrm_telegram::create_link_code(store.as_ref(), avatar, BOT_USERNAME, minted).await.unwrap();
-    assert!(store.get_state(&telegcrm_telegram::link::code_key(&stale.code)).await.unwrap().is_some(), "the code is pending");
-    drop(store);
+    let then =
+        telegcrm_domain::CrmService::new(store.clone()).with_clock(std::sync::Arc::new(telegcrm_testkit::clock::ManualClock::at(minted)));
+    let stale = then.create_link_code(avatar, BOT_USERNAME).await.unwrap();
+    assert!(store.get_state(&telegcrm_domain::service::code_key(&stale.code)).await.unwrap().is_some(), "the code is pending");
+    drop((then, store));
 
     let s = start_telegram(&fake, "webhook", Some(dir));
     assert_eq!(s.webhook(&start_command(1, &updates::grace(), &stale.code)).await, 200);

@@ -82,5 +82,12 @@ pub async fn stream(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageEr
             }
         }
     });
-    Ok(secure(HttpResponse::Ok().content_type("text/event-stream").insert_header(("X-Accel-Buffering", "no")).streaming(body)))
+    Ok(secure(
+        HttpResponse::Ok()
+            .content_type("text/event-stream")
+            .insert_header(("X-Accel-Buffering", "no"))
+            // Never compressed: a compressor would hold small events back until its buffer fills.
+            .insert_header(("Content-Encoding", "identity"))
+            .streaming(body),
+    ))
 }

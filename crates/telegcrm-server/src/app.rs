@@ -7,7 +7,7 @@ use std::time::Instant;
 use actix_web::body::MessageBody;
 use actix_web::dev::{ServerHandle, ServiceRequest, ServiceResponse};
 use actix_web::error::JsonPayloadError;
-use actix_web::middleware::{Next, from_fn};
+use actix_web::middleware::{Compress, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use async_trait::async_trait;
 use telegcrm_domain::ports::Store;
@@ -183,12 +183,13 @@ impl Running {
 pub fn serve(state: AppState, addr: SocketAddr) -> Result<Running, StartError> {
     let dashboard = state.dashboard.clone();
     let state = web::Data::new(state);
-    let server =
-        HttpServer::new(move || App::new().app_data(state.clone()).app_data(dashboard.clone()).wrap(from_fn(observe)).configure(configure))
-            .disable_signals()
-            .shutdown_timeout(30)
-            .bind(addr)
-            .map_err(|source| StartError::Bind { addr, source })?;
+    let server = HttpServer::new(move || {
+        App::new().app_data(state.clone()).app_data(dashboard.clone()).wrap(from_fn(observe)).wrap(Compress::default()).configure(configure)
+    })
+    .disable_signals()
+    .shutdown_timeout(30)
+    .bind(addr)
+    .map_err(|source| StartError::Bind { addr, source })?;
     let addr = server.addrs().first().copied().unwrap_or(addr);
     let server = server.run();
     let handle = server.handle();

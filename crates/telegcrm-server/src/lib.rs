@@ -123,7 +123,7 @@ pub fn run() -> ExitCode {
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Check => match build(&config).await {
-                Ok(state) => match state.service.store().ping().await {
+                Ok(state) => match state.service.ping().await {
                     Ok(()) => {
                         eprintln!("telegcrm: configuration and store OK");
                         ExitCode::SUCCESS

@@ -48,9 +48,8 @@ pub async fn remind_once(service: &CrmService, gateway: &dyn TelegramGateway) ->
             return round;
         }
     };
-    let store = service.store().clone();
     for f in due {
-        let linked = telegcrm_telegram::linked_telegram_user(store.as_ref(), f.owner_avatar_id).await;
+        let linked = service.linked_telegram_user(f.owner_avatar_id).await;
         let Ok(Some(user)) = linked else {
             round.unlinked += 1;
             continue;

@@ -71,16 +71,12 @@ impl TelegramIntegration for Telegram {
 
     async fn create_link(&self, avatar: AvatarId) -> Result<Value, ApiError> {
         let username = self.bot_username().await?.to_owned();
-        let service = self.ingest.service();
-        let code = telegcrm_telegram::create_link_code(service.store().as_ref(), avatar, &username, service.now())
-            .await
-            .map_err(|e| ApiError::Crm(e.into()))?;
+        let code = self.ingest.service().create_link_code(avatar, &username).await?;
         Ok(json!({ "code": code.code, "deepLink": code.deep_link, "expiresAt": code.expires_at }))
     }
 
     async fn linked_account(&self, avatar: AvatarId) -> Result<Option<Value>, ApiError> {
-        let store = self.ingest.service().store().clone();
-        let user = telegcrm_telegram::linked_telegram_user(store.as_ref(), avatar).await.map_err(|e| ApiError::Crm(e.into()))?;
+        let user = self.ingest.service().linked_telegram_user(avatar).await?;
         Ok(user.map(|u| json!({ "telegramId": u.id, "firstName": u.first_name, "lastName": u.last_name, "username": u.username })))
     }
 }

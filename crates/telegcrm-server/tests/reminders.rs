@@ -37,8 +37,9 @@ async fn setup(link_owner: bool) -> (CrmService, Arc<ManualClock>, FakeTelegram,
     };
     service.ingest(vec![InboundEvent::Message(msg)], vec![]).await.unwrap();
     if link_owner {
-        let me = serde_json::json!({"id": 777, "isBot": false, "firstName": "Owner"}).to_string();
-        service.store().put_state(&format!("telegram_link:avatar:{owner}"), &me).await.unwrap();
+        let code = service.create_link_code(owner, "telegcrm_bot").await.unwrap();
+        let me = TelegramUser { id: 777, first_name: "Owner".into(), ..Default::default() };
+        assert_eq!(service.redeem_link_code(&code.code, &me).await.unwrap(), Some(owner));
     }
     let conv = service.list_conversations(owner, &Default::default(), &PageRequest::default()).await.unwrap().items.remove(0);
     let due = clock.now_for_tests() + Duration::hours(1);

@@ -4,7 +4,7 @@
 use telegcrm_domain::event::IngestReport;
 use telegcrm_domain::{AvatarId, CrmError, CrmService};
 
-use crate::link::{redeem, start_code};
+use crate::link::start_code;
 use crate::map::{map_update, user_of};
 use crate::ownership::OwnerResolver;
 use crate::update::{Update, UpdateKind};
@@ -52,16 +52,15 @@ impl TelegramIngest {
     /// Maps and stores `updates`, writing `state` (the polling offset) in the same commit. An empty
     /// batch with state still writes the state.
     pub async fn ingest(&self, updates: &[Update], state: Vec<(String, String)>) -> Result<IngestOutcome, CrmError> {
-        let store = self.service.store().clone();
         let now = self.service.now();
-        let mut resolver = OwnerResolver::new(store.as_ref(), self.default_owner, self.bot_id);
+        let mut resolver = OwnerResolver::new(&self.service, self.default_owner, self.bot_id);
         let mut outcome = IngestOutcome::default();
         let mut events = Vec::with_capacity(updates.len());
         for update in updates {
             if let UpdateKind::Message(m) = &update.kind
                 && m.chat.kind == "private"
                 && let (Some(code), Some(from)) = (m.text.as_deref().and_then(start_code), m.from.as_ref())
-                && let Some(avatar) = redeem(store.as_ref(), code, &user_of(from), now).await?
+                && let Some(avatar) = self.service.redeem_link_code(code, &user_of(from)).await?
             {
                 resolver.note_link(from.id, avatar);
                 outcome.linked += 1;

@@ -3,8 +3,9 @@
 //! Telegcrm's Telegram adapter. Updates are parsed one by one from raw JSON ([`update`]) into
 //! lenient types ([`wire`]), mapped by pure functions ([`map`]) to the domain's inbound events,
 //! and stored through [`TelegramIngest`], whether they came by long polling ([`Poller`]) or by
-//! webhook ([`handle_webhook_body`]). [`TelegramSender`] sends texts; [`link`] proves which
-//! avatar owns a Telegram account by a `/start <code>` deep link.
+//! webhook ([`handle_webhook_body`]). [`TelegramSender`] sends texts; [`link`] reads the
+//! `/start <code>` deep link by which an avatar proves it owns a Telegram account (the service
+//! redeems it).
 //!
 //! Start polling: `Poller::new(TelegramApi::new(url, token), TelegramIngest::new(service, owner,
 //! api.bot_id()), PollerConfig::default()).run(shutdown)`.
@@ -24,7 +25,7 @@ pub mod wire;
 
 pub use api::{ApiError, DEFAULT_API_URL, TelegramApi};
 pub use ingest::{IngestOutcome, TelegramIngest};
-pub use link::{LinkCode, create_link_code, linked_telegram_user, redeem};
+pub use link::start_code;
 pub use map::MapContext;
 pub use poller::{OFFSET_KEY, PollSummary, Poller, PollerConfig};
 pub use sender::TelegramSender;

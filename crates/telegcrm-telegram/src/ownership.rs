@@ -3,11 +3,8 @@
 
 use std::collections::HashMap;
 
-use telegcrm_domain::event::BusinessConnection;
-use telegcrm_domain::ports::StateStore;
-use telegcrm_domain::{AvatarId, StoreError};
+use telegcrm_domain::{AvatarId, CrmError, CrmService, StoreError};
 
-use crate::link::user_link_key;
 use crate::map::MapContext;
 use crate::update::{Update, UpdateKind};
 use crate::wire;
@@ -17,7 +14,7 @@ use crate::wire;
 /// Connections and links made earlier in the same batch are noted with [`Self::note_connection`]
 /// and [`Self::note_link`], so later updates of the batch see them before they are stored.
 pub struct OwnerResolver<'a> {
-    store: &'a dyn StateStore,
+    service: &'a CrmService,
     default_owner: Option<AvatarId>,
     bot_id: Option<i64>,
     /// Connection id → the business account's Telegram user id (`None`: unknown connection).
@@ -34,13 +31,13 @@ impl std::fmt::Debug for OwnerResolver<'_> {
 
 impl<'a> OwnerResolver<'a> {
     /// A resolver over `store`; `default_owner` owns bot chats and unlinked business data.
-    pub fn new(store: &'a dyn StateStore, default_owner: Option<AvatarId>, bot_id: Option<i64>) -> Self {
-        Self { store, default_owner, bot_id, connections: HashMap::new(), links: HashMap::new() }
+    pub fn new(service: &'a CrmService, default_owner: Option<AvatarId>, bot_id: Option<i64>) -> Self {
+        Self { service, default_owner, bot_id, connections: HashMap::new(), links: HashMap::new() }
     }
 
     /// The mapping context of an update, or `None` when nobody owns it (no configured owner and
     /// no link).
-    pub async fn context_for(&mut self, update: &Update) -> Result<Option<MapContext>, StoreError> {
+    pub async fn context_for(&mut self, update: &Update) -> Result<Option<MapContext>, CrmError> {
         let (owner, business_user_id) = match &update.kind {
             UpdateKind::Message(_) | UpdateKind::EditedMessage(_) | UpdateKind::ChannelPost(_) | UpdateKind::EditedChannelPost(_) => {
                 (self.default_owner, None)
@@ -64,7 +61,7 @@ impl<'a> OwnerResolver<'a> {
         self.links.insert(telegram_user_id, Some(avatar));
     }
 
-    async fn business(&mut self, connection_id: Option<&str>) -> Result<(Option<AvatarId>, Option<i64>), StoreError> {
+    async fn business(&mut self, connection_id: Option<&str>) -> Result<(Option<AvatarId>, Option<i64>), CrmError> {
         let user = match connection_id {
             Some(id) => self.connection_user(id).await?,
             None => None,
@@ -76,47 +73,31 @@ impl<'a> OwnerResolver<'a> {
         Ok((owner, user))
     }
 
-    async fn connection_user(&mut self, id: &str) -> Result<Option<i64>, StoreError> {
+    async fn connection_user(&mut self, id: &str) -> Result<Option<i64>, CrmError> {
         if let Some(user) = self.connections.get(id) {
             return Ok(*user);
         }
-        let user = match self.store.get_state(&BusinessConnection::state_key(id)).await? {
-            Some(json) => match serde_json::from_str::<BusinessConnection>(&json) {
-                Ok(c) => Some(c.user.id),
-                Err(e) => {
-                    tracing::warn!(connection = id, error = %e, "stored business connection does not parse; treating it as unknown");
-                    None
-                }
-            },
-            None => None,
+        let user = match self.service.business_connection(id).await {
+            Ok(c) => c.map(|c| c.user.id),
+            Err(CrmError::Store(StoreError::Corrupt(e))) => {
+                tracing::warn!(connection = id, error = %e, "stored business connection does not parse; treating it as unknown");
+                None
+            }
+            Err(e) => return Err(e),
         };
         self.connections.insert(id.to_owned(), user);
         Ok(user)
     }
 
-    async fn owner_of_user(&mut self, telegram_user_id: i64) -> Result<Option<AvatarId>, StoreError> {
+    async fn owner_of_user(&mut self, telegram_user_id: i64) -> Result<Option<AvatarId>, CrmError> {
         let linked = match self.links.get(&telegram_user_id) {
             Some(linked) => *linked,
             None => {
-                let linked = linked_avatar(self.store, telegram_user_id).await?;
+                let linked = self.service.linked_avatar(telegram_user_id).await?;
                 self.links.insert(telegram_user_id, linked);
                 linked
             }
         };
         Ok(linked.or(self.default_owner))
-    }
-}
-
-/// The avatar a Telegram user has linked (by `/start <code>`), if any.
-pub async fn linked_avatar(store: &dyn StateStore, telegram_user_id: i64) -> Result<Option<AvatarId>, StoreError> {
-    match store.get_state(&user_link_key(telegram_user_id)).await? {
-        Some(value) => match value.parse() {
-            Ok(avatar) => Ok(Some(avatar)),
-            Err(e) => {
-                tracing::warn!(telegram_user_id, error = %e, "stored Telegram link does not parse; ignoring it");
-                Ok(None)
-            }
-        },
-        None => Ok(None),
     }
 }

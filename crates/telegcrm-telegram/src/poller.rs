@@ -12,8 +12,7 @@ use crate::api::{ApiError, TelegramApi};
 use crate::ingest::{IngestOutcome, TelegramIngest};
 use crate::update::parse_batch;
 
-/// The state key of the next `getUpdates` offset.
-pub const OFFSET_KEY: &str = "telegram:offset";
+pub use telegcrm_domain::service::OFFSET_KEY;
 
 /// Tuning of the poller.
 #[derive(Clone, Debug)]
@@ -154,15 +153,8 @@ impl Poller {
         summary
     }
 
-    async fn stored_offset(&self) -> Result<Option<i64>, telegcrm_domain::StoreError> {
-        let stored = self.ingest.service().store().get_state(OFFSET_KEY).await?;
-        Ok(stored.and_then(|s| match s.trim().parse::<i64>() {
-            Ok(o) => Some(o),
-            Err(_) => {
-                tracing::warn!(value = %s, "the stored Telegram offset is not a number; starting without one");
-                None
-            }
-        }))
+    async fn stored_offset(&self) -> Result<Option<i64>, telegcrm_domain::CrmError> {
+        self.ingest.service().polling_offset().await
     }
 
     async fn after_api_error(

@@ -8,9 +8,9 @@ use serde_json::Value;
 use telegcrm_domain::ports::{ConversationFilter, StateStore};
 use telegcrm_domain::{AvatarId, Conversation, ConversationStatus, CrmService, Direction, PageRequest};
 use telegcrm_store_memory::MemoryStore;
-use telegcrm_telegram::link::{linked_telegram_user, start_code};
-use telegcrm_telegram::ownership::linked_avatar;
-use telegcrm_telegram::{TelegramIngest, Update, create_link_code, handle_webhook_body, parse_update, redeem};
+use telegcrm_telegram::link::start_code;
+use telegcrm_telegram::{TelegramIngest, Update, handle_webhook_body, parse_update};
+use telegcrm_testkit::clock::ManualClock;
 use telegcrm_testkit::fake_telegram::updates::*;
 use telegcrm_testkit::fake_telegram::{BOT_ID, BOT_USERNAME};
 
@@ -51,7 +51,7 @@ async fn business_flow_in_one_batch_knows_the_connection_it_just_saw() {
     let page = service.messages(owner, c.id, &PageRequest::first(10).unwrap()).await.unwrap();
     let reply = page.items.iter().find(|m| m.telegram_message_id == 41).unwrap();
     assert_eq!(reply.direction, Direction::Outgoing);
-    assert_eq!(service.store().get_state("telegram:offset").await.unwrap().as_deref(), Some("4"));
+    assert_eq!(service.polling_offset().await.unwrap(), Some(4));
 }
 
 #[tokio::test]
@@ -81,7 +81,7 @@ async fn without_a_configured_owner_bot_chats_are_skipped_but_the_offset_is_writ
     let ingest = TelegramIngest::new(service.clone(), None, Some(BOT_ID));
     let outcome = ingest.ingest(&parse(vec![message_update(1)]), vec![("telegram:offset".into(), "2".into())]).await.unwrap();
     assert_eq!((outcome.unowned, outcome.report.messages_stored), (1, 0));
-    assert_eq!(service.store().get_state("telegram:offset").await.unwrap().as_deref(), Some("2"));
+    assert_eq!(service.polling_offset().await.unwrap(), Some(2));
 }
 
 #[tokio::test]
@@ -89,8 +89,7 @@ async fn start_with_a_code_links_the_sender_and_their_business_data_follows() {
     let service = service();
     let default_owner = AvatarId::new();
     let linked = AvatarId::new();
-    let store = service.store().clone();
-    let link = create_link_code(store.as_ref(), linked, BOT_USERNAME, Utc::now()).await.unwrap();
+    let link = service.create_link_code(linked, BOT_USERNAME).await.unwrap();
     assert_eq!(link.deep_link, format!("https://t.me/{BOT_USERNAME}?start={}", link.code));
     assert_eq!(start_code(&format!("/start {}", link.code)), Some(link.code.as_str()));
 
@@ -105,8 +104,8 @@ async fn start_with_a_code_links_the_sender_and_their_business_data_follows() {
     let outcome =
         ingest.ingest(&parse(vec![start_message(1, &format!("/start {}", link.code)), connection, incoming]), vec![]).await.unwrap();
     assert_eq!(outcome.linked, 1);
-    assert_eq!(linked_avatar(store.as_ref(), ADA_ID).await.unwrap(), Some(linked));
-    assert_eq!(linked_telegram_user(store.as_ref(), linked).await.unwrap().unwrap().id, ADA_ID);
+    assert_eq!(service.linked_avatar(ADA_ID).await.unwrap(), Some(linked));
+    assert_eq!(service.linked_telegram_user(linked).await.unwrap().unwrap().id, ADA_ID);
     // The bot chat stays with the configured owner; the business chat goes to the linked avatar.
     assert_eq!(conversations(&service, default_owner).await.len(), 1);
     let business = conversations(&service, linked).await;
@@ -116,23 +115,41 @@ async fn start_with_a_code_links_the_sender_and_their_business_data_follows() {
 
 #[tokio::test]
 async fn a_link_code_works_once() {
-    let store = MemoryStore::new();
+    let service = service();
     let avatar = AvatarId::new();
-    let link = create_link_code(&store, avatar, "@bot", Utc::now()).await.unwrap();
+    let link = service.create_link_code(avatar, "@bot").await.unwrap();
+    assert_eq!(link.deep_link, format!("https://t.me/bot?start={}", link.code));
     let ada = telegcrm_domain::event::TelegramUser { id: ADA_ID, first_name: "Ada".into(), ..Default::default() };
-    assert_eq!(redeem(&store, &link.code, &ada, Utc::now()).await.unwrap(), Some(avatar));
-    assert_eq!(redeem(&store, &link.code, &ada, Utc::now()).await.unwrap(), None);
+    assert_eq!(service.redeem_link_code(&link.code, &ada).await.unwrap(), Some(avatar));
+    assert_eq!(service.redeem_link_code(&link.code, &ada).await.unwrap(), None);
+}
+
+#[tokio::test]
+async fn linking_the_same_account_to_another_avatar_moves_the_link() {
+    let service = service();
+    let (first, second) = (AvatarId::new(), AvatarId::new());
+    let ada = telegcrm_domain::event::TelegramUser { id: ADA_ID, first_name: "Ada".into(), ..Default::default() };
+    let code = service.create_link_code(first, "bot").await.unwrap().code;
+    service.redeem_link_code(&code, &ada).await.unwrap();
+    let code = service.create_link_code(second, "bot").await.unwrap().code;
+    assert_eq!(service.redeem_link_code(&code, &ada).await.unwrap(), Some(second));
+    assert_eq!(service.linked_avatar(ADA_ID).await.unwrap(), Some(second));
+    assert_eq!(service.linked_telegram_user(first).await.unwrap(), None);
+    assert_eq!(service.linked_telegram_user(second).await.unwrap().unwrap().id, ADA_ID);
 }
 
 #[tokio::test]
 async fn an_expired_or_unknown_code_links_nothing() {
-    let store = MemoryStore::new();
+    let store = Arc::new(MemoryStore::new());
+    let clock = Arc::new(ManualClock::at(Utc::now()));
+    let service = CrmService::new(store.clone()).with_clock(clock.clone());
     let avatar = AvatarId::new();
-    let created = Utc::now() - Duration::minutes(11);
-    let link = create_link_code(&store, avatar, "bot", created).await.unwrap();
+    let link = service.create_link_code(avatar, "bot").await.unwrap();
+    clock.advance(Duration::minutes(10));
     let ada = telegcrm_domain::event::TelegramUser { id: ADA_ID, ..Default::default() };
-    assert_eq!(redeem(&store, &link.code, &ada, Utc::now()).await.unwrap(), None);
-    assert_eq!(redeem(&store, "nonexistent", &ada, Utc::now()).await.unwrap(), None);
+    assert_eq!(service.redeem_link_code(&link.code, &ada).await.unwrap(), None, "a code lives ten minutes, not more");
+    assert_eq!(service.redeem_link_code("nonexistent", &ada).await.unwrap(), None);
+    assert_eq!(service.redeem_link_code(&"x".repeat(65), &ada).await.unwrap(), None);
     assert_eq!(store.get_state(&format!("telegram_link:user:{ADA_ID}")).await.unwrap(), None);
 }
 

@@ -78,7 +78,7 @@ async fn polling_deletes_the_webhook_then_stores_updates_and_the_offset() {
     assert_eq!(summary.offset, Some(last + 1));
     assert!(first < last);
     assert_eq!(message_count(&service, owner).await, 3);
-    assert_eq!(service.store().get_state(OFFSET_KEY).await.unwrap(), Some((last + 1).to_string()));
+    assert_eq!(service.polling_offset().await.unwrap(), Some(last + 1));
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
@@ -86,7 +86,7 @@ async fn polling_resumes_from_the_stored_offset() {
     let fake = FakeTelegram::start();
     let service = CrmService::new(Arc::new(MemoryStore::new()));
     let old = fake.push("message", text_from_ada(1, "already stored"));
-    service.store().put_state(OFFSET_KEY, &(old + 1).to_string()).await.unwrap();
+    service.ingest(vec![], vec![(OFFSET_KEY.to_owned(), (old + 1).to_string())]).await.unwrap();
     fake.push("message", text_from_ada(2, "new"));
     let running = start_with(&fake, service, config());
     assert!(fake.wait_until_confirmed(Duration::from_secs(10)).await);

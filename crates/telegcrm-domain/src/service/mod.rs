@@ -6,6 +6,7 @@
 mod contacts;
 mod conversations;
 mod followups;
+mod links;
 mod search;
 
 use std::sync::Arc;
@@ -15,6 +16,7 @@ use chrono::{DateTime, Utc};
 pub use self::contacts::ContactUpdate;
 pub use self::conversations::ConversationUpdate;
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
+pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, avatar_link_key, code_key, user_link_key};
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
 use crate::event::{InboundEvent, IngestBatch, IngestReport, PreparedEvent};
@@ -89,11 +91,6 @@ impl CrmService {
     pub fn with_settings(mut self, settings: Settings) -> Self {
         self.settings = settings;
         self
-    }
-
-    /// The store underneath (for health checks and adapters that keep state in it).
-    pub fn store(&self) -> &Arc<dyn Store> {
-        &self.store
     }
 
     /// Now, by the service's clock.

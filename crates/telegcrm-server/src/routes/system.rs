@@ -16,7 +16,7 @@ pub async fn healthz() -> HttpResponse {
 
 /// GET /readyz: the store answers.
 pub async fn readyz(state: State) -> ApiResult {
-    state.service.store().ping().await.map_err(|e| ApiError::Unavailable(format!("store not ready: {e}")))?;
+    state.service.ping().await.map_err(|e| ApiError::Unavailable(format!("store not ready: {e}")))?;
     Ok(ok(json!({ "status": "ready" })))
 }
 
