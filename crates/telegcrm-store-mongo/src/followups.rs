@@ -24,7 +24,7 @@ fn followup_key(f: &FollowUp) -> (DateTime<Utc>, uuid::Uuid) {
 fn view_filter(filter: &FollowUpFilter) -> Document {
     match filter.view {
         FollowUpView::Pending => doc! { "status": FollowUpStatus::Pending.as_str() },
-        FollowUpView::Overdue => doc! { "status": FollowUpStatus::Pending.as_str(), "dueAt": { "$lt": date(filter.now) } },
+        FollowUpView::Overdue => doc! { "status": FollowUpStatus::Pending.as_str(), "dueAt": { "$lte": date(filter.now) } },
         FollowUpView::Completed => doc! { "status": FollowUpStatus::Completed.as_str() },
         FollowUpView::Cancelled => doc! { "status": FollowUpStatus::Cancelled.as_str() },
         FollowUpView::All => doc! {},
