@@ -378,12 +378,24 @@ impl MongoStore {
         Ok(true)
     }
 
+    /// Every journal stored (one round trip).
+    pub(crate) async fn journals(&self) -> Result<Vec<Document>, StoreError> {
+        find_all(&self.state(), doc! { "kind": "journal" }, None, None, "reading ingest journals").await
+    }
+
+    /// Finishes the journals `found` whose writers stopped (one its owner may still be writing is
+    /// left to it); how many it finished.
+    pub(crate) async fn finish_all(&self, found: &[Document]) -> Result<usize, StoreError> {
+        let mut finished = 0;
+        for d in found {
+            finished += usize::from(self.finish(&Journal::from_doc(d)?).await?);
+        }
+        Ok(finished)
+    }
+
     /// Finishes every journal left by a writer that stopped (at open).
     pub(crate) async fn recover_journals(&self) -> Result<(), StoreError> {
-        for d in find_all(&self.state(), doc! { "kind": "journal" }, None, None, "reading ingest journals").await? {
-            // One its owner may still be writing is left to it.
-            self.finish(&Journal::from_doc(&d)?).await?;
-        }
-        Ok(())
+        let found = self.journals().await?;
+        self.finish_all(&found).await.map(drop)
     }
 }

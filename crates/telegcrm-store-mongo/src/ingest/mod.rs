@@ -119,16 +119,20 @@ impl MongoStore {
         Err(StoreError::Unavailable(format!("a batch kept meeting concurrent writers ({RETRIES} attempts); retry it")))
     }
 
-    /// A snapshot no other batch's journal holds any part of.
+    /// A snapshot no other batch's journal holds any part of. The first read also looks for
+    /// journals left by writers that stopped (alongside, so it costs no time) and finishes them.
     async fn settled_snapshot(&self, batch: &IngestBatch) -> Result<snapshot::Snapshot, StoreError> {
+        let (mut snap, mut left) = tokio::try_join!(self.snapshot(batch), self.journals())?;
         for _ in 0..READ_ROUNDS {
-            let snap = self.snapshot(batch).await?;
-            if snap.pending.is_empty() {
-                return Ok(snap);
-            }
+            let finished = self.finish_all(&left).await?;
             for (journal, holders) in &snap.pending {
                 self.resolve(journal, holders).await?;
             }
+            if snap.pending.is_empty() && finished == 0 {
+                return Ok(snap);
+            }
+            left = Vec::new();
+            snap = self.snapshot(batch).await?;
         }
         Err(StoreError::Unavailable("a batch's records stayed held by other batches; retry it".into()))
     }
