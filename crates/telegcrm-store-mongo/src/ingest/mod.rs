@@ -19,11 +19,12 @@
 //! step idempotent); the redelivered batch then finds its messages stored, as duplicates, and
 //! writes its state values. So redelivery after a crash ends where a clean run ends.
 //!
-//! Round trips of a batch that writes: 3 reads (2 of them concurrent), 1 journal, 1 hold per
-//! collection written (contacts, conversations), 1 commit, 1–2 for messages (inserts, changes),
-//! 1 per collection for the final records, 1 state, 1 journal delete: 12 at most, however many
-//! messages it holds (on FerretDB, write commands carry 16 statements, so 16+ records of one kind
-//! take more). A batch that writes no record (all duplicates) costs its 3 reads and its state.
+//! Round trips of a batch that writes, however many messages it holds: 4 reads (conversations,
+//! contacts and the check for journals left by stopped writers side by side, then messages) and at
+//! most 10 writes (journal, hold contacts, hold conversations, commit, insert messages, change
+//! messages, final contacts, final conversations, state, delete journal): 14 commands, 12 waits.
+//! On FerretDB a write command carries at most 16 statements, so more than 16 records of one kind
+//! take more. A batch that writes no record (all duplicates) costs its reads and its state write.
 
 mod journal;
 mod snapshot;
