@@ -28,6 +28,8 @@
 
 mod journal;
 mod snapshot;
+#[cfg(test)]
+mod tests;
 
 use async_trait::async_trait;
 use bson::{Document, doc};
