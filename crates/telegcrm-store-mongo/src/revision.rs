@@ -1,5 +1,5 @@
-//! Revisions and holds of conversations and contacts, the two kinds of record that ingest and hand
-//! edits both change.
+//! Revisions of conversations, contacts and follow-ups, and holds of conversations and contacts
+//! (the two kinds of record that ingest and hand edits both change).
 //!
 //! Every write of one is guarded by the revision (`rev`) read before it, and moves it one on, so
 //! a writer that read an older version finds no match and starts again. A record held by an
@@ -19,7 +19,8 @@ pub(crate) const HELD_BY: &str = "txn";
 /// Set on a record its holding journal creates (undoing the journal deletes it).
 pub(crate) const HELD_NEW: &str = "txnNew";
 
-/// A record's revision; a record written before revisions existed is revision 0.
+/// A record's revision; a record written before revisions existed is revision 0 (as a new
+/// follow-up is).
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) struct Revision(pub i64);
 
@@ -34,9 +35,9 @@ impl Revision {
         Self(self.0 + 1)
     }
 
-    /// What matches a document at exactly this revision.
+    /// What matches a document at exactly this revision (revision 0: also one without the field).
     pub(crate) fn filter(self) -> Bson {
-        if self.0 == 0 { Bson::Document(doc! { "$exists": false }) } else { Bson::Int64(self.0) }
+        if self.0 == 0 { Bson::Document(doc! { "$in": [0_i64, Bson::Null] }) } else { Bson::Int64(self.0) }
     }
 
     /// `d` at this revision.

@@ -111,3 +111,30 @@ async fn a_chat_another_writer_opens_between_the_reads_and_the_holds_is_not_open
     assert_nothing_held(&store).await;
     store.database().drop().await.unwrap();
 }
+
+#[tokio::test]
+async fn records_written_before_revisions_existed_are_edited_and_ingested_into() {
+    let Some(store) = fresh_store().await else { return };
+    let owner = fixtures::owner();
+    let z = private_chat(owner, &zoe());
+    let contact = telegcrm_domain::Contact::from_user(owner, &zoe(), at(0));
+    let conv = Conversation::open(&z.key, z.chat_type, z.title.clone(), Some(&contact), at(0));
+    // As an earlier build stored them: no `rev`.
+    store.contacts().insert_one(crate::codec::contact_doc(&contact)).await.unwrap();
+    store.conversations().insert_one(crate::codec::conversation_doc(&conv).unwrap()).await.unwrap();
+
+    let change = ConversationChange { summary: Some(Some("alt".into())), ..Default::default() };
+    assert!(store.update_conversation(owner, conv.id, &change, at(1)).await.unwrap().is_some());
+    let note = telegcrm_domain::model::ContactChange { notes: Some(Some("alt".into())), ..Default::default() };
+    assert!(store.update_contact(owner, contact.id, &note, at(1)).await.unwrap().is_some());
+    store.ingest(&batch(vec![msg(incoming(&z, 1, "Hallo", at(2)))], 3)).await.unwrap();
+
+    let stored = store.get_conversation(owner, conv.id).await.unwrap().unwrap();
+    assert_eq!((stored.message_count, stored.summary.as_deref()), (1, Some("alt")));
+    let c = store.get_contact(owner, contact.id).await.unwrap().unwrap();
+    assert_eq!((c.total_messages, c.notes.as_deref()), (1, Some("alt")));
+    let revs = |d: Option<Document>| d.unwrap().get_i64("rev").unwrap();
+    assert_eq!(revs(store.conversations().find_one(doc! {}).await.unwrap()), 2);
+    assert_eq!(revs(store.contacts().find_one(doc! {}).await.unwrap()), 2);
+    store.database().drop().await.unwrap();
+}
