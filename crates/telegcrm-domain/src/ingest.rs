@@ -1,9 +1,8 @@
 //! The capture rules, applied to a batch inside one store transaction.
 //!
-//! Stores that can read and write inside a transaction (memory, SQLite) implement the small
-//! synchronous [`IngestTx`] and call [`apply_batch`]; the rules then live here once. A store that
-//! must express the rules as atomic update operators instead (Mongo) follows the same rules and
-//! runs the same contract suite.
+//! Every store runs them through the small synchronous [`IngestTx`] and [`apply_batch`], so the
+//! rules live here once: memory and SQLite over their own transactions, Mongo (no transactions)
+//! over an in-memory snapshot of what the batch touches, which it then writes back itself.
 
 use std::collections::HashMap;
 

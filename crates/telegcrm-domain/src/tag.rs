@@ -87,6 +87,10 @@ impl<'de> Deserialize<'de> for Tag {
     }
 }
 
+/// The most tags on one record. Adding one more to a full record adds nothing (the service
+/// refuses such an add up front; this holds under concurrent adds too).
+pub const MAX_TAGS: usize = 50;
+
 /// Adds `tag` to `tags` unless an equal tag is there; returns whether it was added.
 pub fn add_tag(tags: &mut Vec<Tag>, tag: Tag) -> bool {
     if tags.contains(&tag) {

@@ -4,15 +4,14 @@ use async_trait::async_trait;
 use bson::{Document, doc};
 use chrono::{DateTime, Utc};
 use futures::TryStreamExt;
-use mongodb::options::ReturnDocument;
 use telegcrm_domain::model::ContactChange;
 use telegcrm_domain::page::PageRequest;
 use telegcrm_domain::ports::{ContactFilter, ContactStore};
-use telegcrm_domain::tag::dedup_tags;
 use telegcrm_domain::{AvatarId, Contact, ContactId, Page, StoreError};
 
 use crate::MongoStore;
-use crate::codec::{contact_from, date, opt_str, opt_text, tag_keys, tags, text};
+use crate::codec::{contact_doc, contact_from, text};
+use crate::collections::CONTACTS;
 use crate::error::ctx;
 use crate::write::{after_desc, and};
 
@@ -63,40 +62,9 @@ impl ContactStore for MongoStore {
         change: &ContactChange,
         now: DateTime<Utc>,
     ) -> Result<Option<Contact>, StoreError> {
-        let mut set = doc! { "updatedAt": date(now) };
-        let fields = [
-            ("phoneNumber", &change.phone_number),
-            ("company", &change.company),
-            ("jobTitle", &change.job_title),
-            ("email", &change.email),
-            ("website", &change.website),
-            ("notes", &change.notes),
-        ];
-        for (name, value) in fields {
-            if let Some(v) = value {
-                set.insert(name, opt_str(v.as_deref()));
-            }
-        }
-        if let Some(c) = change.category {
-            set.insert("category", opt_text(c));
-        }
-        if let Some(t) = &change.tags {
-            let t = dedup_tags(t.clone());
-            set.insert("tags", tags(&t));
-            set.insert("tagKeys", tag_keys(&t));
-        }
-        if let Some(r) = change.relationship_status {
-            set.insert("relationshipStatus", r.as_str());
-        }
-        if let Some(link) = change.linked_oasis_avatar_id {
-            set.insert("linkedOasisAvatarId", opt_text(link));
-        }
-        let updated = self
-            .contacts()
-            .find_one_and_update(doc! { "_id": text(id), "ownerAvatarId": text(owner) }, doc! { "$set": set })
-            .return_document(ReturnDocument::After)
-            .await
-            .map_err(ctx("updating a contact"))?;
-        updated.as_ref().map(contact_from).transpose()
+        // The domain's `ContactChange::apply`, written back guarded by the revision.
+        let filter = doc! { "_id": text(id), "ownerAvatarId": text(owner) };
+        let to = |c: &Contact| Ok(contact_doc(c));
+        self.serialized(self.edit_guarded(CONTACTS, filter, contact_from, to, |c| change.apply(c, now))).await
     }
 }

@@ -1,5 +1,5 @@
 //! Follow-ups. A change is read, applied by the domain's rule and written back guarded by the
-//! document's `rev` counter, so two concurrent changes never overwrite each other.
+//! document's revision (see `revision`), so two concurrent changes never overwrite each other.
 
 use async_trait::async_trait;
 use bson::{Bson, Document, doc};
@@ -11,11 +11,9 @@ use telegcrm_domain::{AvatarId, FollowUp, FollowUpId, FollowUpStatus, FollowUpVi
 
 use crate::MongoStore;
 use crate::codec::{date, followup_doc, followup_from, text};
+use crate::collections::FOLLOWUPS;
 use crate::error::ctx;
 use crate::write::{after_asc, and, find_all, overfetch};
-
-/// How often a change is retried when another writer changed the follow-up in between.
-const RETRIES: usize = 20;
 
 fn followup_key(f: &FollowUp) -> (DateTime<Utc>, uuid::Uuid) {
     (f.due_at, f.id.as_uuid())
@@ -24,7 +22,7 @@ fn followup_key(f: &FollowUp) -> (DateTime<Utc>, uuid::Uuid) {
 fn view_filter(filter: &FollowUpFilter) -> Document {
     match filter.view {
         FollowUpView::Pending => doc! { "status": FollowUpStatus::Pending.as_str() },
-        FollowUpView::Overdue => doc! { "status": FollowUpStatus::Pending.as_str(), "dueAt": { "$lt": date(filter.now) } },
+        FollowUpView::Overdue => doc! { "status": FollowUpStatus::Pending.as_str(), "dueAt": { "$lte": date(filter.now) } },
         FollowUpView::Completed => doc! { "status": FollowUpStatus::Completed.as_str() },
         FollowUpView::Cancelled => doc! { "status": FollowUpStatus::Cancelled.as_str() },
         FollowUpView::All => doc! {},
@@ -90,6 +88,7 @@ impl FollowUpStore for MongoStore {
 }
 
 impl MongoStore {
+    /// The domain's [`FollowUpChange::apply`], written back guarded by the revision.
     async fn change_followup(
         &self,
         owner: AvatarId,
@@ -98,28 +97,7 @@ impl MongoStore {
         now: DateTime<Utc>,
     ) -> Result<Option<FollowUp>, StoreError> {
         let filter = doc! { "_id": text(id), "ownerAvatarId": text(owner) };
-        for _ in 0..RETRIES {
-            let Some(current) = self.followups().find_one(filter.clone()).await.map_err(ctx("reading a follow-up"))? else {
-                return Ok(None);
-            };
-            let mut f = followup_from(&current)?;
-            change.apply(&mut f, now);
-            let mut guarded = filter.clone();
-            guarded.insert("rev", current.get("rev").cloned().unwrap_or(Bson::Null));
-            // The document as written on insert, less what never changes.
-            let mut set = followup_doc(&f);
-            for fixed in ["_id", "ownerAvatarId", "conversationId", "createdAt"] {
-                set.remove(fixed);
-            }
-            let result = self
-                .followups()
-                .update_one(guarded, doc! { "$set": set, "$inc": { "rev": 1_i64 } })
-                .await
-                .map_err(ctx("updating a follow-up"))?;
-            if result.matched_count == 1 {
-                return Ok(Some(f));
-            }
-        }
-        Err(StoreError::Unavailable(format!("follow-up {id} kept changing under concurrent edits; try again")))
+        let to = |f: &FollowUp| Ok(followup_doc(f));
+        self.edit_guarded(FOLLOWUPS, filter, followup_from, to, |f| change.apply(f, now)).await
     }
 }

@@ -2,10 +2,12 @@
 //!
 //! Every Telegcrm store port on MongoDB 4.4+ (standalone, replica set or sharded cluster) and on
 //! FerretDB 1.24. It uses only what both support: no transactions, no `$text`, no `$lookup`, no
-//! aggregation. Ingest is idempotent and safe with several Telegcrm instances writing at once:
-//! unique indexes decide which writer stores a message, conversation or contact, and only the
-//! writer that stored a message applies its counters, with atomic operators (`$setOnInsert`,
-//! `$inc`, `$max`, conditional updates). See `docs/operations.md` for the collections and indexes.
+//! aggregation. The rules are the domain's: ingest runs `telegcrm_domain::ingest::apply_batch` over
+//! an in-memory snapshot and writes the result back through a per-batch journal (see `ingest`),
+//! hand edits run the domain's `apply`; conversations and contacts are written guarded by their
+//! revision (see `revision`), so concurrent writers and several instances never lose one another's
+//! changes, and a crash at any point is finished or undone by the next writer. See
+//! `docs/operations.md` for the collections and indexes.
 
 mod codec;
 mod contacts;
@@ -16,6 +18,7 @@ mod indexes;
 mod ingest;
 mod lock;
 mod open;
+mod revision;
 mod schema;
 mod search;
 mod state;
@@ -29,6 +32,8 @@ use telegcrm_domain::StoreError;
 use telegcrm_domain::ports::Store;
 
 use crate::error::ctx;
+#[doc(hidden)]
+pub use crate::ingest::CrashPoint;
 use crate::open::AttemptError;
 pub use crate::open::{DEFAULT_OPEN_TIMEOUT, OpenOptions};
 pub use crate::schema::{SCHEMA_MARKER_ID, SCHEMA_VERSION};
@@ -79,7 +84,9 @@ impl MongoStore {
         }
         let client = Client::with_options(client_options).map_err(ctx("creating the MongoDB client"))?;
         let db = client.database(database);
-        open::with_retry(options, || Self::open_steps(db.clone())).await
+        let store = open::with_retry(options, || Self::open_steps(db.clone())).await?;
+        store.recover().await?;
+        Ok(store)
     }
 
     /// One attempt at opening: each step re-reads what exists, so a retry resumes where the

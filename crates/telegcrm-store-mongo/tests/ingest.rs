@@ -1,5 +1,5 @@
 //! Ingest on MongoDB: concurrency between instances, replays, big batches, and agreement of the
-//! operator-based rules with the domain's transactional ones (the memory store).
+//! snapshot-and-journal write-back with the domain's transactional stores (the memory store).
 
 #![allow(clippy::unwrap_used)]
 
@@ -223,7 +223,7 @@ fn comparable_message(m: &Message) -> String {
 }
 
 #[tokio::test]
-async fn operator_ingest_agrees_with_the_domain_rules_of_the_memory_store() {
+async fn snapshot_ingest_agrees_with_the_domain_rules_of_the_memory_store() {
     let Some(mongo) = common::fresh_store().await else { return };
     let owner = fixtures::owner();
     let memory: Arc<dyn Store> = Arc::new(MemoryStore::new());

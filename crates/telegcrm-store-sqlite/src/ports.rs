@@ -267,7 +267,7 @@ impl FollowUpStore for SqliteStore {
             let mut conds = vec![format!("f.owner = {}", p.push(blob(id(owner))))];
             match filter.view {
                 FollowUpView::Pending => conds.push("f.status = 'pending'".into()),
-                FollowUpView::Overdue => conds.push(format!("f.status = 'pending' AND f.due_at < {}", p.push(time(filter.now)?))),
+                FollowUpView::Overdue => conds.push(format!("f.status = 'pending' AND f.due_at <= {}", p.push(time(filter.now)?))),
                 FollowUpView::Completed => conds.push("f.status = 'completed'".into()),
                 FollowUpView::Cancelled => conds.push("f.status = 'cancelled'".into()),
                 FollowUpView::All => {}

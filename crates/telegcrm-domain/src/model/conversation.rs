@@ -3,7 +3,7 @@ use serde::{Deserialize, Serialize};
 
 use super::{Contact, Message};
 use crate::ids::{AvatarId, ContactId, ConversationId};
-use crate::tag::{Tag, add_tag, remove_tag};
+use crate::tag::{MAX_TAGS, Tag, add_tag, remove_tag};
 use crate::values::{ChatType, ConversationStatus, Direction, Priority};
 
 /// Free-form fields a user attaches to a conversation.
@@ -183,7 +183,7 @@ pub struct ConversationChange {
     pub status: Option<ConversationStatus>,
     /// Replaces all tags.
     pub tags: Option<Vec<Tag>>,
-    /// Adds one tag.
+    /// Adds one tag (unless the conversation has [`MAX_TAGS`] already).
     pub add_tag: Option<Tag>,
     /// Removes one tag.
     pub remove_tag: Option<Tag>,
@@ -213,7 +213,7 @@ impl ConversationChange {
         if let Some(tags) = &self.tags {
             c.tags = crate::tag::dedup_tags(tags.clone());
         }
-        if let Some(t) = &self.add_tag {
+        if let Some(t) = self.add_tag.as_ref().filter(|_| c.tags.len() < MAX_TAGS) {
             add_tag(&mut c.tags, t.clone());
         }
         if let Some(t) = &self.remove_tag {

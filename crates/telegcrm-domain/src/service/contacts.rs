@@ -3,7 +3,7 @@ use crate::ids::{AvatarId, ContactId};
 use crate::model::{Contact, ContactChange, Conversation};
 use crate::page::{Page, PageRequest};
 use crate::ports::{AvatarRef, ContactFilter, ConversationFilter};
-use crate::tag::Tag;
+use crate::tag::{MAX_TAGS, Tag};
 use crate::values::{ContactCategory, RelationshipStatus};
 
 use super::{CrmService, text_field};
@@ -61,8 +61,8 @@ impl CrmService {
                 return Err(CrmError::invalid("email", "an address such as ada@example.com"));
             }
         }
-        if update.tags.as_ref().is_some_and(|t| t.len() > 50) {
-            return Err(CrmError::invalid("tags", "at most 50 tags"));
+        if update.tags.as_ref().is_some_and(|t| t.len() > MAX_TAGS) {
+            return Err(CrmError::invalid("tags", format!("at most {MAX_TAGS} tags")));
         }
         let change = ContactChange {
             phone_number: field("phoneNumber", update.phone_number, 64)?,

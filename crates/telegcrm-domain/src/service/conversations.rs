@@ -4,7 +4,7 @@ use crate::ids::{AvatarId, ConversationId};
 use crate::model::{Conversation, ConversationChange, CustomFields, Message};
 use crate::page::{Page, PageRequest};
 use crate::ports::ConversationFilter;
-use crate::tag::Tag;
+use crate::tag::{MAX_TAGS, Tag};
 use crate::values::{ConversationStatus, Direction, MessageType, Priority};
 
 use super::{CrmService, text_field};
@@ -28,8 +28,6 @@ pub struct ConversationUpdate {
 const MAX_SUMMARY: usize = 10_000;
 /// The largest custom fields object, serialised.
 const MAX_CUSTOM_FIELDS_BYTES: usize = 16 * 1024;
-/// The most tags on one record.
-const MAX_TAGS: usize = 50;
 /// Telegram's limit for one text message.
 pub const MAX_TELEGRAM_TEXT: usize = 4096;
 
@@ -93,10 +91,13 @@ impl CrmService {
     /// Adds a tag (no duplicate, ignoring case).
     pub async fn add_tag(&self, owner: AvatarId, id: ConversationId, tag: Tag) -> Result<Conversation, CrmError> {
         let current = self.conversation(owner, id).await?;
+        let full = || CrmError::invalid("tag", format!("a conversation has at most {MAX_TAGS} tags"));
         if current.tags.len() >= MAX_TAGS && !current.tags.contains(&tag) {
-            return Err(CrmError::invalid("tag", format!("a conversation has at most {MAX_TAGS} tags")));
+            return Err(full());
         }
-        self.change_conversation(owner, id, ConversationChange { add_tag: Some(tag), ..Default::default() }).await
+        let changed = self.change_conversation(owner, id, ConversationChange { add_tag: Some(tag.clone()), ..Default::default() }).await?;
+        // Another add may have filled the last place in between: the rule then added nothing.
+        if changed.tags.contains(&tag) { Ok(changed) } else { Err(full()) }
     }
 
     /// Removes a tag (ignoring case); removing a tag that is not there is fine.

@@ -2,7 +2,8 @@
 //! `id` as a UUID string; times are BSON dates (millisecond precision).
 //!
 //! Extra fields the store keeps for its queries: `tagKeys` (lower-cased tags) on conversations and
-//! contacts, `terms` (folded words of the content) on messages, `rev` (change counter) on follow-ups.
+//! contacts, `terms` (folded words of the content) on messages; `rev` (revision) and `txn`/`txnNew`
+//! (the ingest journal holding the record) are written by the store around these (see `revision`).
 
 mod read;
 

@@ -7,7 +7,7 @@ use telegcrm_domain::event::{ChatInfo, TelegramUser};
 use telegcrm_domain::model::CustomFields;
 use telegcrm_domain::ports::{ConversationFilter, Store};
 use telegcrm_domain::service::ConversationUpdate;
-use telegcrm_domain::{ChatType, ConversationId, ConversationStatus, Priority};
+use telegcrm_domain::{ChatType, ConversationId, ConversationStatus, Priority, Tag};
 
 use super::Crm;
 use crate::fixtures::{
@@ -187,4 +187,46 @@ pub async fn conversations_filter_by_contact(store: Arc<dyn Store>) {
     crm.service.set_status(crm.owner, id_of(&crm, &chats[0]).await, ConversationStatus::Archived).await.unwrap();
     let archived = crm.conversations(&ConversationFilter { status: Some(ConversationStatus::Archived), ..by_contact() }).await;
     assert_eq!(archived.iter().map(|c| c.business_connection_id.clone()).collect::<Vec<_>>(), [None]);
+}
+
+/// Adds `tags` to conversation `id` all at once; the tags whose add succeeded.
+async fn add_concurrently(crm: &Crm, id: ConversationId, tags: Vec<Tag>) -> Vec<Tag> {
+    let tasks: Vec<_> = tags
+        .into_iter()
+        .map(|t| {
+            let (service, owner) = (crm.service.clone(), crm.owner);
+            tokio::spawn(async move { service.add_tag(owner, id, t.clone()).await.ok().map(|_| t) })
+        })
+        .collect();
+    let mut added = Vec::new();
+    for t in tasks {
+        added.extend(t.await.unwrap());
+    }
+    added
+}
+
+/// Concurrent tag adds lose nothing below the cap and never pass it: of six adds to a conversation
+/// two short of the cap, exactly two succeed and the others are refused.
+pub async fn concurrent_tag_adds_lose_nothing_and_stop_at_the_cap(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let chat = &chats_with(&crm, &[zoe(), mariana()]).await;
+    let (free, full) = (id_of(&crm, &chat[0]).await, id_of(&crm, &chat[1]).await);
+
+    let wanted: Vec<Tag> = (0..8).map(|i| tag(&format!("lead-{i}"))).collect();
+    let added = add_concurrently(&crm, free, wanted.clone()).await;
+    assert_eq!(added.len(), wanted.len(), "every add below the cap succeeds");
+    let stored = crm.conversation(&chat[0]).await.tags;
+    assert!(wanted.iter().all(|t| stored.contains(t)) && stored.len() == wanted.len(), "no add is lost: {stored:?}");
+
+    let cap = telegcrm_domain::tag::MAX_TAGS;
+    let seeded: Vec<Tag> = (0..cap - 2).map(|i| tag(&format!("seed-{i}"))).collect();
+    let update = ConversationUpdate { tags: Some(seeded.clone()), ..Default::default() };
+    crm.service.update_conversation(crm.owner, full, update).await.unwrap();
+    let extra: Vec<Tag> = (0..6).map(|i| tag(&format!("extra-{i}"))).collect();
+    let added = add_concurrently(&crm, full, extra).await;
+    let stored = crm.conversation(&chat[1]).await.tags;
+    assert_eq!(stored.len(), cap, "the cap holds under concurrent adds: {stored:?}");
+    assert!(seeded.iter().all(|t| stored.contains(t)), "the tags below the cap stay");
+    assert_eq!(added.len(), 2, "exactly the adds that fit succeed: {added:?}");
+    assert!(added.iter().all(|t| stored.contains(t)), "each add that succeeded is stored");
 }

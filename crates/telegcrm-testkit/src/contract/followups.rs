@@ -168,3 +168,19 @@ pub async fn due_followups_span_owners_and_skip_reminded_ones(store: Arc<dyn Sto
     let page = a.service.pending_followups(a.owner, &PageRequest::default()).await.unwrap();
     assert_eq!(page.items.len(), 3, "the other owner's follow-ups stay out of this owner's list");
 }
+
+/// A follow-up due exactly now is overdue (the domain's `dueAt <= now`): listed as overdue,
+/// flagged, and picked up by the reminder job.
+pub async fn followup_due_exactly_now_is_overdue_and_due(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let conv = conversation(&crm).await;
+    let now = create(&crm, conv, "now", 0).await;
+    let soon = create(&crm, conv, "in a second", 0).await;
+    let update = FollowUpUpdate { due_at: Some(at(0) + chrono::Duration::seconds(1)), ..Default::default() };
+    crm.service.update_followup(crm.owner, soon.id, update).await.unwrap();
+    let overdue = view(&crm, FollowUpView::Overdue, None).await;
+    assert_eq!(titles(&overdue), ["now"]);
+    assert!(overdue[0].is_overdue);
+    let due = crm.store.due_followups(at(0), 10).await.unwrap();
+    assert_eq!(due.iter().map(|f| f.id).collect::<Vec<_>>(), [now.id]);
+}
