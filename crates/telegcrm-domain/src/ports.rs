@@ -181,8 +181,9 @@ pub trait FollowUpStore: Send + Sync {
     async fn delete_followup(&self, owner: AvatarId, id: FollowUpId) -> Result<bool, StoreError>;
     /// A page of follow-ups, soonest `dueAt` first (ties: id ascending).
     async fn list_followups(&self, owner: AvatarId, filter: &FollowUpFilter, page: &PageRequest) -> Result<Page<FollowUp>, StoreError>;
-    /// Pending follow-ups of every owner that are due at `now` and not yet reminded, soonest first.
-    async fn due_followups(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowUp>, StoreError>;
+    /// Pending follow-ups of every owner but `skip_owners` that are due at `now` and not yet
+    /// reminded, soonest first (ties: id ascending).
+    async fn due_followups(&self, now: DateTime<Utc>, limit: usize, skip_owners: &[AvatarId]) -> Result<Vec<FollowUp>, StoreError>;
 }
 
 /// Full-text search candidates.

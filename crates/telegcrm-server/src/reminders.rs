@@ -1,83 +1,47 @@
-//! Follow-up reminders that reach the owner: when a follow-up falls due, the bot writes to the
-//! owner's own Telegram account (linked through `POST /me/telegram-link`). A reminder is marked
-//! sent only once Telegram accepted it, so a failure is retried on the next round.
+//! The reminder job: every [`INTERVAL`], one round of `CrmService::remind_due` (the rules —
+//! claimed once across instances, fair across owners, bounded — are the domain's; see
+//! `telegcrm_domain::service::reminders`).
 
 use std::time::Duration;
 
+use telegcrm_domain::CrmService;
 use telegcrm_domain::ports::TelegramGateway;
-use telegcrm_domain::{CrmService, FollowUp};
+use telegcrm_domain::service::ReminderRound;
 use tokio::sync::watch;
 
 /// How often due follow-ups are looked for.
 pub const INTERVAL: Duration = Duration::from_secs(30);
 
-/// How many reminders one round sends at most.
-const BATCH: usize = 100;
-
-/// What one round did.
-#[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-pub struct Round {
-    /// Reminders Telegram accepted.
-    pub sent: usize,
-    /// Due follow-ups whose owner has no linked Telegram account (they stay due).
-    pub unlinked: usize,
-    /// Sends that failed (retried next round).
-    pub failed: usize,
-}
-
-/// The reminder text.
-pub fn text(f: &FollowUp, contact: Option<&str>) -> String {
-    let mut t = format!("⏰ Follow-up due: {}", f.title);
-    if let Some(c) = contact {
-        t.push_str(&format!("\nConversation: {c}"));
-    }
-    if let Some(d) = &f.description {
-        t.push_str(&format!("\n{d}"));
-    }
-    t.push_str(&format!("\nDue {} · priority {}", f.due_at.format("%Y-%m-%d %H:%M UTC"), f.priority));
-    t
-}
-
-/// Sends every due, not yet reminded follow-up to its owner's linked Telegram account.
-pub async fn remind_once(service: &CrmService, gateway: &dyn TelegramGateway) -> Round {
-    let mut round = Round::default();
-    let due = match service.due_reminders(BATCH).await {
-        Ok(d) => d,
-        Err(e) => {
-            tracing::warn!(error = %e, "cannot read due follow-ups");
-            return round;
-        }
-    };
-    for f in due {
-        let linked = service.linked_telegram_user(f.owner_avatar_id).await;
-        let Ok(Some(user)) = linked else {
-            round.unlinked += 1;
-            continue;
-        };
-        let contact = service.conversation(f.owner_avatar_id, f.conversation_id).await.ok().and_then(|c| c.contact_name.or(c.title));
-        match gateway.send_text(user.id, None, &text(&f, contact.as_deref())).await {
-            Ok(_) => match service.mark_reminded(f.owner_avatar_id, f.id).await {
-                Ok(_) => round.sent += 1,
-                Err(e) => {
-                    tracing::warn!(error = %e, followup = %f.id, "reminder sent but not recorded");
-                    round.failed += 1;
-                }
-            },
-            Err(e) => {
-                tracing::warn!(error = %e, followup = %f.id, "cannot send a reminder");
-                round.failed += 1;
+/// One round as `holder` (this instance's name); a store failure is logged and counted as an
+/// empty round (the next round retries).
+pub async fn remind_once(service: &CrmService, gateway: &dyn TelegramGateway, holder: &str) -> ReminderRound {
+    match service.remind_due(gateway, holder).await {
+        Ok(round) => {
+            for (followup, error) in &round.failed {
+                tracing::warn!(%followup, %error, "cannot send a reminder; retrying next round");
             }
+            round
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "the reminder round failed; retrying next round");
+            ReminderRound::default()
         }
     }
-    round
 }
 
-/// Runs rounds every [`INTERVAL`] until `stop` turns true.
-pub async fn run(service: CrmService, gateway: std::sync::Arc<dyn TelegramGateway>, mut stop: watch::Receiver<bool>) {
+/// Runs rounds every [`INTERVAL`] as `holder` until `stop` turns true.
+pub async fn run(service: CrmService, gateway: std::sync::Arc<dyn TelegramGateway>, holder: String, mut stop: watch::Receiver<bool>) {
     loop {
-        let round = remind_once(&service, gateway.as_ref()).await;
-        if round != Round::default() {
-            tracing::info!(?round, "follow-up reminders");
+        let round = remind_once(&service, gateway.as_ref(), &holder).await;
+        if !round.is_empty() {
+            tracing::info!(
+                sent = round.sent,
+                unlinked = round.unlinked,
+                claimed_elsewhere = round.claimed_elsewhere,
+                deferred = round.deferred,
+                failed = round.failed.len(),
+                "follow-up reminders"
+            );
         }
         tokio::select! {
             _ = tokio::time::sleep(INTERVAL) => {}

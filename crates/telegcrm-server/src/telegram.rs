@@ -101,6 +101,7 @@ impl Jobs {
 /// Starts polling or registers the webhook, as configured.
 pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
     let (stop, stopped) = watch::channel(false);
+    let instance = instance_name();
     let mut handles: Vec<JoinHandle<()>> = Vec::new();
     match (&config.telegram_bot_token, config.telegram_mode) {
         (None, _) | (_, TelegramMode::Off) => {
@@ -139,9 +140,17 @@ pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
     }
     if let Some(gateway) = gateway(config) {
         let (service, stopped) = (service.clone(), stop.subscribe());
-        handles.push(tokio::spawn(crate::reminders::run(service, gateway, stopped)));
+        handles.push(tokio::spawn(crate::reminders::run(service, gateway, instance, stopped)));
     }
     Jobs { stop, handles }
+}
+
+/// This process's name in leases and claims: host, process id and a random part, so that two
+/// instances (or a restarted one) never share a name.
+pub fn instance_name() -> String {
+    let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "telegcrm".to_owned());
+    let random = uuid::Uuid::new_v4().simple().to_string();
+    format!("{host}:{}:{}", std::process::id(), &random[..8])
 }
 
 /// The sending gateway, when a token is set.

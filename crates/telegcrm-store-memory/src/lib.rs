@@ -260,12 +260,13 @@ impl FollowUpStore for MemoryStore {
         Ok(Page::from_overfetch(items.into_iter().cloned().collect(), page.limit, followup_key))
     }
 
-    async fn due_followups(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowUp>, StoreError> {
+    async fn due_followups(&self, now: DateTime<Utc>, limit: usize, skip_owners: &[AvatarId]) -> Result<Vec<FollowUp>, StoreError> {
         let inner = self.read()?;
         let mut due: Vec<&FollowUp> = inner
             .followups
             .values()
             .filter(|f| f.status == FollowUpStatus::Pending && f.due_at <= now && f.reminded_at.is_none())
+            .filter(|f| !skip_owners.contains(&f.owner_avatar_id))
             .collect();
         due.sort_by_key(|f| followup_key(f));
         Ok(due.into_iter().take(limit).cloned().collect())

@@ -76,11 +76,14 @@ impl FollowUpStore for MongoStore {
         Ok(Page::from_overfetch(items, page.limit, followup_key))
     }
 
-    async fn due_followups(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowUp>, StoreError> {
+    async fn due_followups(&self, now: DateTime<Utc>, limit: usize, skip_owners: &[AvatarId]) -> Result<Vec<FollowUp>, StoreError> {
         if limit == 0 {
             return Ok(Vec::new());
         }
-        let filter = doc! { "status": FollowUpStatus::Pending.as_str(), "remindedAt": Bson::Null, "dueAt": { "$lte": date(now) } };
+        let mut filter = doc! { "status": FollowUpStatus::Pending.as_str(), "remindedAt": Bson::Null, "dueAt": { "$lte": date(now) } };
+        if !skip_owners.is_empty() {
+            filter.insert("ownerAvatarId", doc! { "$nin": skip_owners.iter().map(text).collect::<Vec<_>>() });
+        }
         let limit = i64::try_from(limit).unwrap_or(i64::MAX);
         let docs = find_all(&self.followups(), filter, Some(doc! { "dueAt": 1, "_id": 1 }), Some(limit), "finding due follow-ups").await?;
         docs.iter().map(followup_from).collect()

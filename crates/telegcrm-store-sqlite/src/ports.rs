@@ -287,12 +287,19 @@ impl FollowUpStore for SqliteStore {
         .await
     }
 
-    async fn due_followups(&self, now: DateTime<Utc>, limit: usize) -> Result<Vec<FollowUp>, StoreError> {
+    async fn due_followups(&self, now: DateTime<Utc>, limit: usize, skip_owners: &[AvatarId]) -> Result<Vec<FollowUp>, StoreError> {
+        let skip_owners = skip_owners.to_vec();
         self.read(move |tx| {
             let mut p = Params::default();
             let (n, l) = (p.push(time(now)?), p.push(i64::try_from(limit).unwrap_or(i64::MAX)));
+            let skip = if skip_owners.is_empty() {
+                String::new()
+            } else {
+                let owners: Vec<String> = skip_owners.iter().map(|o| p.push(blob(id(*o)))).collect();
+                format!(" AND owner NOT IN ({})", owners.join(", "))
+            };
             let sql = format!(
-                "SELECT doc FROM followups WHERE status = 'pending' AND due_at <= {n} AND reminded_at IS NULL ORDER BY due_at, id LIMIT {l}"
+                "SELECT doc FROM followups WHERE status = 'pending' AND due_at <= {n} AND reminded_at IS NULL{skip} ORDER BY due_at, id LIMIT {l}"
             );
             docs(tx, &sql, p, "finding due follow-ups")
         })

@@ -143,7 +143,7 @@ impl CrmService {
     /// Pending follow-ups of every owner that are due and not yet reminded (for the reminder job).
     pub async fn due_reminders(&self, limit: usize) -> Result<Vec<FollowUp>, CrmError> {
         let now = self.clock.now();
-        Ok(self.store.due_followups(now, limit).await?.into_iter().map(|f| f.as_of(now)).collect())
+        Ok(self.store.due_followups(now, limit, &[]).await?.into_iter().map(|f| f.as_of(now)).collect())
     }
 
     /// Records that the owner was reminded of a follow-up.

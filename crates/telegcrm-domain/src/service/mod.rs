@@ -7,6 +7,7 @@ mod contacts;
 mod conversations;
 mod followups;
 mod links;
+mod reminders;
 mod search;
 
 use std::sync::Arc;
@@ -17,6 +18,7 @@ pub use self::contacts::ContactUpdate;
 pub use self::conversations::ConversationUpdate;
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
 pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, avatar_link_key, code_key, user_link_key};
+pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
 use crate::event::{InboundEvent, IngestBatch, IngestReport, PreparedEvent};

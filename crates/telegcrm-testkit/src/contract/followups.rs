@@ -112,12 +112,12 @@ pub async fn snoozing_moves_the_due_time_and_reminds_again(store: Arc<dyn Store>
     let f = create(&crm, conv, "Rückruf", -30).await;
     let reminded = crm.service.mark_reminded(crm.owner, f.id).await.unwrap();
     assert_eq!(reminded.reminded_at, Some(at(0)));
-    assert!(crm.store.due_followups(at(0), 10).await.unwrap().is_empty(), "reminded once is enough");
+    assert!(crm.store.due_followups(at(0), 10, &[]).await.unwrap().is_empty(), "reminded once is enough");
     let snoozed = crm.service.snooze_followup(crm.owner, f.id, at(60)).await.unwrap();
     assert_eq!((snoozed.due_at, snoozed.snoozed_until, snoozed.reminded_at), (at(60), Some(at(60)), None));
     assert!(!snoozed.is_overdue);
-    assert!(crm.store.due_followups(at(0), 10).await.unwrap().is_empty());
-    let due: Vec<FollowUpId> = crm.store.due_followups(at(61), 10).await.unwrap().iter().map(|f| f.id).collect();
+    assert!(crm.store.due_followups(at(0), 10, &[]).await.unwrap().is_empty());
+    let due: Vec<FollowUpId> = crm.store.due_followups(at(61), 10, &[]).await.unwrap().iter().map(|f| f.id).collect();
     assert_eq!(due, [f.id]);
     assert!(matches!(crm.service.snooze_followup(crm.owner, f.id, at(-1)).await, Err(CrmError::Invalid { .. })));
     crm.service.complete_followup(crm.owner, f.id).await.unwrap();
@@ -157,11 +157,14 @@ pub async fn due_followups_span_owners_and_skip_reminded_ones(store: Arc<dyn Sto
     let b1 = create(&b, conv_b, "b: due", -10).await;
     let b2 = create(&b, conv_b, "b: cancelled", -60).await;
     b.service.cancel_followup(b.owner, b2.id).await.unwrap();
-    let due = a.store.due_followups(at(0), 10).await.unwrap();
+    let due = a.store.due_followups(at(0), 10, &[]).await.unwrap();
     assert_eq!(due.iter().map(|f| f.id).collect::<Vec<_>>(), [a1.id, b1.id]);
     assert_eq!(due.iter().map(|f| f.owner_avatar_id).collect::<Vec<_>>(), [a.owner, b.owner]);
-    let one = a.store.due_followups(at(0), 1).await.unwrap();
+    let one = a.store.due_followups(at(0), 1, &[]).await.unwrap();
     assert_eq!(one.iter().map(|f| f.id).collect::<Vec<_>>(), [a1.id]);
+    let without_a = a.store.due_followups(at(0), 10, &[a.owner]).await.unwrap();
+    assert_eq!(without_a.iter().map(|f| f.id).collect::<Vec<_>>(), [b1.id], "a skipped owner's follow-ups are left out");
+    assert!(a.store.due_followups(at(0), 10, &[a.owner, b.owner]).await.unwrap().is_empty());
     let from_service = a.service.due_reminders(10).await.unwrap();
     assert!(from_service.iter().all(|f| f.is_overdue));
     assert_eq!(from_service.len(), 2);
@@ -181,6 +184,6 @@ pub async fn followup_due_exactly_now_is_overdue_and_due(store: Arc<dyn Store>) 
     let overdue = view(&crm, FollowUpView::Overdue, None).await;
     assert_eq!(titles(&overdue), ["now"]);
     assert!(overdue[0].is_overdue);
-    let due = crm.store.due_followups(at(0), 10).await.unwrap();
+    let due = crm.store.due_followups(at(0), 10, &[]).await.unwrap();
     assert_eq!(due.iter().map(|f| f.id).collect::<Vec<_>>(), [now.id]);
 }
