@@ -27,6 +27,14 @@ async fn health_readiness_and_metrics_answer_without_credentials() {
     );
     assert!(text.contains("telegcrm_http_request_duration_seconds_bucket"), "{text}");
     assert!(text.contains("telegcrm_store_errors_total 0"), "{text}");
+
+    // Made-up methods share one label value, so clients cannot grow the metrics without end.
+    for method in ["BREW", "PROPFIND", "X-ANYTHING"] {
+        let _ = s.http().request(reqwest::Method::from_bytes(method.as_bytes()).unwrap(), s.url("/healthz")).send().await.unwrap();
+    }
+    let text = s.http().get(s.url("/metrics")).send().await.unwrap().text().await.unwrap();
+    assert!(text.contains("method=\"other\""), "{text}");
+    assert!(!text.contains("BREW") && !text.contains("PROPFIND"), "{text}");
 }
 
 #[tokio::test]

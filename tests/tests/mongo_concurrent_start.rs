@@ -10,25 +10,12 @@ mod common;
 use std::sync::{Arc, Barrier};
 use std::time::Instant;
 
-use common::{Options, Server};
+use common::{Options, Server, mongo_uri};
 
 /// Instances started together per round.
 const INSTANCES: usize = 4;
 /// Rounds, each on a database of its own.
 const ROUNDS: usize = 20;
-
-fn mongo_uri() -> Option<String> {
-    match std::env::var("MONGODB_URI") {
-        Ok(uri) if !uri.trim().is_empty() => Some(uri),
-        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
-            panic!("MONGODB_URI is not set, and CI=true: this test needs FerretDB or MongoDB (`cargo xtask test` starts one)")
-        }
-        _ => {
-            eprintln!("skipping: MONGODB_URI is not set (`cargo xtask test` starts FerretDB and sets it)");
-            None
-        }
-    }
-}
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn four_instances_starting_together_on_a_fresh_database_all_become_ready() {

@@ -94,6 +94,9 @@ pub struct Settings {
     /// Public URL to register with setWebhook in webhook mode
     #[arg(long, env = "TELEGRAM_WEBHOOK_URL", global = true)]
     pub telegram_webhook_url: Option<String>,
+    /// Seconds the polling lease lives: with several instances, one polls; another takes over this long after it dies [default: 30]
+    #[arg(long, env = "TELEGRAM_POLL_LEASE", global = true)]
+    pub telegram_poll_lease: Option<String>,
     /// OASIS ONODE base URL (for linking contacts to avatars)
     #[arg(long, env = "OASIS_API_URL", global = true)]
     pub oasis_api_url: Option<String>,
@@ -188,6 +191,8 @@ pub struct Config {
     pub telegram_webhook_secret: Option<Secret>,
     /// Webhook URL to register.
     pub telegram_webhook_url: Option<String>,
+    /// How long the polling lease lives unless renewed.
+    pub telegram_poll_lease: std::time::Duration,
     /// OASIS base URL (no trailing slash).
     pub oasis_api_url: Option<String>,
     /// JWT key.
@@ -321,6 +326,13 @@ impl Settings {
             telegram_mode,
             telegram_webhook_secret,
             telegram_webhook_url,
+            telegram_poll_lease: match non_empty(self.telegram_poll_lease) {
+                None => std::time::Duration::from_secs(30),
+                Some(s) => match s.trim().parse::<u64>() {
+                    Ok(secs) if (3..=600).contains(&secs) => std::time::Duration::from_secs(secs),
+                    _ => return Err(bad("TELEGRAM_POLL_LEASE", format!("{s:?} is not a whole number of seconds from 3 to 600"))),
+                },
+            },
             oasis_api_url: url("OASIS_API_URL", self.oasis_api_url)?,
             oasis_jwt_secret: non_empty(self.oasis_jwt_secret).map(Secret::new),
             oasis_jwt_issuer: non_empty(self.oasis_jwt_issuer),
@@ -382,6 +394,7 @@ mod tests {
             (Settings { store: Some("mongo".into()), ..Default::default() }, "MONGODB_URI"),
             (Settings { mongodb_open_timeout: Some("forever".into()), ..Default::default() }, "MONGODB_OPEN_TIMEOUT"),
             (Settings { mongodb_open_timeout: Some("0".into()), ..Default::default() }, "MONGODB_OPEN_TIMEOUT"),
+            (Settings { telegram_poll_lease: Some("1".into()), ..Default::default() }, "TELEGRAM_POLL_LEASE"),
             (Settings { telegram_mode: Some("push".into()), ..Default::default() }, "TELEGRAM_MODE"),
             (Settings { telegram_api_url: Some("ftp://x".into()), ..Default::default() }, "TELEGRAM_API_URL"),
             (Settings { telegram_webhook_secret: Some("has space".into()), ..Default::default() }, "TELEGRAM_WEBHOOK_SECRET"),

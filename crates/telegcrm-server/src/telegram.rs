@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use telegcrm_domain::{AvatarId, CrmService};
-use telegcrm_telegram::{IngestOutcome, Poller, PollerConfig, TelegramApi, TelegramIngest, WebhookError};
+use telegcrm_telegram::{IngestOutcome, PollLease, Poller, PollerConfig, TelegramApi, TelegramIngest, WebhookError};
 use tokio::sync::{OnceCell, watch};
 use tokio::task::JoinHandle;
 
@@ -110,7 +110,8 @@ pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
         (Some(token), TelegramMode::Polling) => {
             let api = TelegramApi::new(&config.telegram_api_url, token.expose());
             let ingest = TelegramIngest::new(service.clone(), config.owner_avatar_id, api.bot_id());
-            let poller = Poller::new(api.clone(), ingest, PollerConfig::default());
+            let lease = PollLease { holder: instance.clone(), ttl: config.telegram_poll_lease };
+            let poller = Poller::new(api.clone(), ingest, PollerConfig { lease: Some(lease), ..PollerConfig::default() });
             handles.push(tokio::spawn(async move {
                 let summary = poller.run(stopped).await;
                 tracing::info!(?summary, "the Telegram poller stopped");

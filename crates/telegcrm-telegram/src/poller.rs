@@ -27,6 +27,19 @@ pub struct PollerConfig {
     pub backoff_max: Duration,
     /// How long to wait after a 409 (a webhook is set, or another poller runs).
     pub conflict_wait: Duration,
+    /// The polling lease, when several instances may share the store: only its holder polls.
+    pub lease: Option<PollLease>,
+}
+
+/// Who polls among instances that share a store.
+#[derive(Clone, Debug)]
+pub struct PollLease {
+    /// This instance's name.
+    pub holder: String,
+    /// How long the lease lives unless renewed. The holder renews it before each `getUpdates`,
+    /// whose long poll is cut to a third of this; a standby tries again every third of it, so it
+    /// takes over within one `ttl` of the holder's death.
+    pub ttl: Duration,
 }
 
 impl Default for PollerConfig {
@@ -37,6 +50,7 @@ impl Default for PollerConfig {
             backoff_min: Duration::from_millis(500),
             backoff_max: Duration::from_secs(60),
             conflict_wait: Duration::from_secs(30),
+            lease: None,
         }
     }
 }
@@ -86,9 +100,43 @@ impl Poller {
         let mut failures: u32 = 0;
         let mut webhook_deleted = false;
         let mut offset: Option<Option<i64>> = None;
+        let mut standing_by = false;
+        let long_poll = match &self.config.lease {
+            Some(l) => self.config.long_poll.min(l.ttl / 3),
+            None => self.config.long_poll,
+        };
         loop {
             if *shutdown.borrow() {
                 break;
+            }
+            if let Some(lease) = &self.config.lease {
+                match self.ingest.service().hold_polling_lease(&lease.holder, lease.ttl).await {
+                    Ok(true) if standing_by => {
+                        tracing::info!(holder = %lease.holder, "took the polling lease; polling");
+                        standing_by = false;
+                        // The previous holder moved the offset on: read it again.
+                        offset = None;
+                    }
+                    Ok(true) => {}
+                    Ok(false) => {
+                        if !standing_by {
+                            tracing::info!(holder = %lease.holder, "another instance holds the polling lease; standing by");
+                            standing_by = true;
+                        }
+                        offset = None;
+                        tokio::select! {
+                            _ = tokio::time::sleep(lease.ttl / 3) => continue,
+                            _ = stopped(&mut shutdown) => break,
+                        }
+                    }
+                    Err(e) => {
+                        tracing::error!(error = %e, "cannot take the polling lease; retrying");
+                        match self.back_off(&mut failures, &mut summary, &mut shutdown).await {
+                            Flow::Go => continue,
+                            Flow::Stop => break,
+                        }
+                    }
+                }
             }
             if !webhook_deleted {
                 match self.api.delete_webhook().await {
@@ -114,7 +162,7 @@ impl Poller {
             };
             summary.offset = current;
             let answer = tokio::select! {
-                a = self.api.get_updates(current, self.config.long_poll, self.config.limit) => a,
+                a = self.api.get_updates(current, long_poll, self.config.limit) => a,
                 _ = stopped(&mut shutdown) => break,
             };
             let values = match answer {
@@ -148,6 +196,11 @@ impl Poller {
                     }
                 }
             }
+        }
+        if let Some(lease) = &self.config.lease
+            && let Err(e) = self.ingest.service().release_polling_lease(&lease.holder).await
+        {
+            tracing::warn!(error = %e, "cannot release the polling lease; another instance takes over when it expires");
         }
         tracing::info!(offset = ?summary.offset, batches = summary.batches, "Telegram polling stopped");
         summary

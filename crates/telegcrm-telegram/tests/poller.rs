@@ -7,7 +7,7 @@ use std::time::{Duration, Instant};
 use telegcrm_domain::ports::ConversationFilter;
 use telegcrm_domain::{AvatarId, CrmService, PageRequest};
 use telegcrm_store_memory::MemoryStore;
-use telegcrm_telegram::{OFFSET_KEY, PollSummary, Poller, PollerConfig, TelegramApi, TelegramIngest};
+use telegcrm_telegram::{OFFSET_KEY, PollLease, PollSummary, Poller, PollerConfig, TelegramApi, TelegramIngest};
 use telegcrm_testkit::fake_telegram::updates::*;
 use telegcrm_testkit::fake_telegram::{BOT_ID, FakeTelegram, Fault};
 use tokio::sync::watch;
@@ -27,6 +27,7 @@ fn config() -> PollerConfig {
         backoff_min: Duration::from_millis(20),
         backoff_max: Duration::from_millis(200),
         conflict_wait: Duration::from_millis(300),
+        lease: None,
     }
 }
 
@@ -203,4 +204,41 @@ async fn many_batches_keep_every_message_exactly_once() {
     assert_eq!(message_count(&service, owner).await, 450);
     assert_eq!(summary.ingested.report.duplicates, 9);
     assert!(summary.batches >= 5);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn with_a_lease_one_of_two_pollers_polls_and_the_other_takes_over_when_it_stops() {
+    let fake = FakeTelegram::start();
+    let service = CrmService::new(Arc::new(MemoryStore::new()));
+    let leased = |holder: &str| PollerConfig { lease: Some(PollLease { holder: holder.into(), ttl: Duration::from_secs(3) }), ..config() };
+    let a = start_with(&fake, service.clone(), leased("a"));
+    assert!(
+        tokio::time::timeout(Duration::from_secs(5), async {
+            while fake.calls_of("getUpdates").is_empty() {
+                tokio::time::sleep(Duration::from_millis(10)).await;
+            }
+        })
+        .await
+        .is_ok()
+    );
+    let b = start_with(&fake, service.clone(), leased("b"));
+    for i in 1..=3 {
+        fake.push("message", text_from_ada(i, "while both run"));
+    }
+    assert!(fake.wait_until_confirmed(Duration::from_secs(10)).await);
+    tokio::time::sleep(Duration::from_secs(2)).await;
+    assert_eq!(fake.conflicts(), 0, "the standby never calls getUpdates");
+
+    // A graceful stop releases the lease: the standby takes over without waiting for it to expire.
+    let (_, owner_a, _) = a.stop().await;
+    let stopped = Instant::now();
+    for i in 4..=6 {
+        fake.push("message", text_from_ada(i, "after the first stopped"));
+    }
+    assert!(fake.wait_until_confirmed(Duration::from_secs(10)).await);
+    assert!(stopped.elapsed() < Duration::from_secs(3), "took {:?}: the lease was not released", stopped.elapsed());
+    let (service, owner_b, _) = b.stop().await;
+    // Each poller files what it stored under its own default owner: a double poll would show twice.
+    let (by_a, by_b) = (message_count(&service, owner_a).await, message_count(&service, owner_b).await);
+    assert_eq!((by_a, by_b), (3, 3), "every update stored once, by whichever instance held the lease");
 }

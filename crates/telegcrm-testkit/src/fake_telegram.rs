@@ -63,6 +63,10 @@ struct Inner {
     next_message_id: i64,
     webhook: Option<String>,
     last_offset: Option<i64>,
+    /// Bumped by every `getUpdates`; a long poll that sees it move was overtaken by another poller.
+    poll_generation: u64,
+    /// Long polls ended with 409 because another poller called `getUpdates` meanwhile.
+    conflicts: u64,
 }
 
 struct Shared {
@@ -151,6 +155,12 @@ impl FakeTelegram {
     /// The calls of one method.
     pub fn calls_of(&self, method: &str) -> Vec<Call> {
         self.lock().calls.iter().filter(|c| c.method == method).cloned().collect()
+    }
+
+    /// How many `getUpdates` long polls were cut off with 409 because another poller called
+    /// `getUpdates` while they waited (as Telegram does: only one poller at a time).
+    pub fn conflicts(&self) -> u64 {
+        lock(&self.shared).conflicts
     }
 
     /// The last `offset` a `getUpdates` call sent.
@@ -296,12 +306,27 @@ async fn get_updates(shared: &Shared, params: &Value) -> HttpResponse {
     let limit = params.get("limit").and_then(Value::as_u64).unwrap_or(100).clamp(1, 100) as usize;
     let timeout = Duration::from_secs(params.get("timeout").and_then(Value::as_u64).unwrap_or(0));
     let deadline = tokio::time::Instant::now() + timeout;
+    let generation = {
+        let mut inner = lock(shared);
+        inner.poll_generation += 1;
+        inner.poll_generation
+    };
+    // Wake a long poll in flight: it sees the new generation and ends with 409.
+    shared.notify.notify_waiters();
     loop {
         let notified = shared.notify.notified();
         tokio::pin!(notified);
         notified.as_mut().enable();
         {
             let mut inner = lock(shared);
+            if inner.poll_generation != generation {
+                inner.conflicts += 1;
+                return error(
+                    409,
+                    "Conflict: terminated by other getUpdates request; make sure that only one bot instance is running",
+                    None,
+                );
+            }
             if inner.webhook.is_some() {
                 return error(
                     409,

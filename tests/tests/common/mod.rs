@@ -277,3 +277,19 @@ pub async fn conversations(s: &Server, key: &str) -> Vec<Value> {
 pub async fn messages(s: &Server, key: &str, conversation_id: &str) -> Vec<Value> {
     all_pages(s, key, &format!("conversations/{conversation_id}/messages?limit=200"), "before").await
 }
+
+/// `MONGODB_URI` for the tests that need a Mongo-wire server (`cargo xtask test` starts FerretDB
+/// and sets it). Without it: `None` (the test skips, saying so), except under `CI=true`, where
+/// it panics.
+pub fn mongo_uri() -> Option<String> {
+    match std::env::var("MONGODB_URI") {
+        Ok(uri) if !uri.trim().is_empty() => Some(uri),
+        _ if std::env::var("CI").is_ok_and(|v| v == "true") => {
+            panic!("MONGODB_URI is not set, and CI=true: this test needs FerretDB or MongoDB (`cargo xtask test` starts one)")
+        }
+        _ => {
+            eprintln!("skipping: MONGODB_URI is not set (`cargo xtask test` starts FerretDB and sets it)");
+            None
+        }
+    }
+}

@@ -26,6 +26,9 @@ const MAX_CODE_LEN: usize = 64;
 /// The state key of the polling offset (the next `getUpdates` offset), written with each batch.
 pub const OFFSET_KEY: &str = "telegram:offset";
 
+/// The lease an instance holds while it polls Telegram (`getUpdates` allows one poller).
+pub const POLLING_LEASE: &str = "telegram-polling";
+
 /// The state key of a pending link code.
 pub fn code_key(code: &str) -> String {
     format!("telegram_link:code:{code}")
@@ -126,6 +129,18 @@ impl CrmService {
     /// The stored polling offset (the next `getUpdates` offset), if any.
     pub async fn polling_offset(&self) -> Result<Option<i64>, CrmError> {
         Ok(self.store.get_state(OFFSET_KEY).await?.and_then(|v| v.parse().ok()))
+    }
+
+    /// Takes or renews the polling lease as `holder` for `ttl`; `false` while another instance
+    /// holds it (that instance must poll, this one stands by).
+    pub async fn hold_polling_lease(&self, holder: &str, ttl: std::time::Duration) -> Result<bool, CrmError> {
+        let ttl = Duration::from_std(ttl).map_err(|e| CrmError::invalid("ttl", e.to_string()))?;
+        Ok(self.store.acquire_lease(POLLING_LEASE, holder, self.now(), ttl).await?)
+    }
+
+    /// Gives the polling lease up (when `holder` holds it), so a standby takes over at once.
+    pub async fn release_polling_lease(&self, holder: &str) -> Result<(), CrmError> {
+        Ok(self.store.release_lease(POLLING_LEASE, holder).await?)
     }
 
     /// Checks that the store answers (for readiness probes).

@@ -17,7 +17,7 @@ use chrono::{DateTime, Utc};
 pub use self::contacts::ContactUpdate;
 pub use self::conversations::ConversationUpdate;
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
-pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, avatar_link_key, code_key, user_link_key};
+pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar_link_key, code_key, user_link_key};
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
