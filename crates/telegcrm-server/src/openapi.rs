@@ -193,7 +193,14 @@ fn schemas() -> Value {
         ("replyToTelegramMessageId", nullable("integer")),
         ("sentAt", time()),
         ("editedAt", nullable("string")),
-        ("edits", json!({"type": "array", "items": object(&[("content", s("string")), ("editedAt", time())])})),
+        (
+            "edits",
+            json!({
+                "type": "array",
+                "description": "Earlier texts, oldest first: the text as sent and the latest versions (at most 20); omittedBefore counts versions dropped before an entry.",
+                "items": object(&[("content", s("string")), ("editedAt", time()), ("omittedBefore", json!({"type": "integer", "minimum": 1}))])
+            }),
+        ),
         ("deletedAt", nullable("string")),
         ("isRead", s("boolean")),
     ]);

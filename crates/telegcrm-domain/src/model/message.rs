@@ -36,7 +36,21 @@ pub struct MessageEdit {
     pub content: String,
     /// When it was replaced.
     pub edited_at: DateTime<Utc>,
+    /// How many versions between the previous kept one and this one were dropped by the
+    /// history cap ([`MAX_KEPT_EDITS`]).
+    #[serde(default, skip_serializing_if = "is_zero")]
+    pub omitted_before: u32,
 }
+
+#[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference
+fn is_zero(n: &u32) -> bool {
+    *n == 0
+}
+
+/// How many earlier versions a message keeps: the first (the text as sent) and the latest ones.
+/// Versions in between are dropped and counted on the next kept one (`omitted_before`), so a
+/// message edited in a loop cannot grow without end.
+pub const MAX_KEPT_EDITS: usize = 20;
 
 /// One stored Telegram message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
@@ -110,13 +124,23 @@ impl Message {
             return false;
         }
         if text != self.content {
-            self.edits.push(MessageEdit { content: std::mem::replace(&mut self.content, text.to_owned()), edited_at });
+            self.edits.push(MessageEdit { content: std::mem::replace(&mut self.content, text.to_owned()), edited_at, omitted_before: 0 });
+            if self.edits.len() > MAX_KEPT_EDITS {
+                // Keep the text as sent (the first) and the latest; count what goes.
+                let dropped = self.edits.remove(1);
+                self.edits[1].omitted_before += 1 + dropped.omitted_before;
+            }
         }
         if media_changed {
             self.media = media.cloned();
         }
         self.edited_at = Some(edited_at);
         true
+    }
+
+    /// How many times the text was edited, including versions the history cap dropped.
+    pub fn edit_count(&self) -> u64 {
+        self.edits.iter().map(|e| 1 + u64::from(e.omitted_before)).sum()
     }
 
     /// Marks the message deleted, keeping its content; returns whether it changed.

@@ -8,4 +8,4 @@ mod message;
 pub use contact::{Contact, ContactChange};
 pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
 pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
-pub use message::{Media, Message, MessageEdit};
+pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};

@@ -175,7 +175,18 @@ fn media_from(d: &Document) -> Result<Media, StoreError> {
 
 /// A message's earlier texts as BSON.
 pub(crate) fn edits(edits: &[MessageEdit]) -> Bson {
-    Bson::Array(edits.iter().map(|e| Bson::Document(doc! { "content": &e.content, "editedAt": date(e.edited_at) })).collect())
+    Bson::Array(
+        edits
+            .iter()
+            .map(|e| {
+                let mut d = doc! { "content": &e.content, "editedAt": date(e.edited_at) };
+                if e.omitted_before > 0 {
+                    d.insert("omittedBefore", i64::from(e.omitted_before));
+                }
+                Bson::Document(d)
+            })
+            .collect(),
+    )
 }
 
 /// A message's document (with its search terms).
@@ -210,7 +221,8 @@ pub(crate) fn message_from(d: &Document) -> Result<Message, StoreError> {
         .map(|e| match e {
             Bson::Document(e) => {
                 let er = Reader::new(e, "message edit");
-                Ok(MessageEdit { content: er.str("content")?, edited_at: er.date("editedAt")? })
+                let omitted_before = er.opt_u32("omittedBefore")?.unwrap_or(0);
+                Ok(MessageEdit { content: er.str("content")?, edited_at: er.date("editedAt")?, omitted_before })
             }
             _ => Err(StoreError::Corrupt("message edit is not a document".into())),
         })

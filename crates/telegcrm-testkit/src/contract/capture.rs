@@ -3,6 +3,7 @@
 use std::sync::Arc;
 
 use telegcrm_domain::event::{BusinessConnection, InboundEvent};
+use telegcrm_domain::model::MAX_KEPT_EDITS;
 use telegcrm_domain::ports::Store;
 use telegcrm_domain::{ConversationStatus, Direction, MessageEdit, MessageType};
 
@@ -71,14 +72,36 @@ pub async fn edit_keeps_the_earlier_text_in_history(store: Arc<dyn Store>) {
     assert_eq!(
         stored.edits,
         [
-            MessageEdit { content: "Treffen um 10 Uhr?".into(), edited_at: at(5) },
-            MessageEdit { content: "Treffen um 11 Uhr?".into(), edited_at: at(8) },
+            MessageEdit { content: "Treffen um 10 Uhr?".into(), edited_at: at(5), omitted_before: 0 },
+            MessageEdit { content: "Treffen um 11 Uhr?".into(), edited_at: at(8), omitted_before: 0 },
         ]
     );
     assert_eq!(stored.sent_at, at(1));
     let conv = crm.conversation(&chat).await;
     assert_eq!((conv.message_count, conv.unread_count), (1, 1), "an edit is not a new message");
     assert_eq!(conv.last_message_preview.as_deref(), Some("Treffen um 11:30 Uhr?"));
+}
+
+/// A message edited past the history cap keeps its text as sent and the latest versions, and
+/// counts the versions it dropped.
+pub async fn edit_history_is_capped_keeping_the_first_and_latest_versions(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let chat = private_chat(crm.owner, &zoe());
+    let m = incoming(&chat, 7, "version 0", at(1));
+    crm.ingest([msg(m.clone())]).await;
+    let edits = MAX_KEPT_EDITS + 10;
+    for n in 1..=edits {
+        crm.ingest([edit(&m, &format!("version {n}"), at(1 + n as i64))]).await;
+    }
+    let stored = crm.message(&chat, 7).await;
+    assert_eq!(stored.content, format!("version {edits}"));
+    assert_eq!(stored.edits.len(), MAX_KEPT_EDITS, "the history is capped");
+    assert_eq!(stored.edits[0].content, "version 0", "the text as sent is kept");
+    assert_eq!(stored.edits[0].omitted_before, 0);
+    assert_eq!(stored.edits[1].omitted_before, 10, "the dropped versions are counted where they were");
+    assert_eq!(stored.edits[1].content, "version 11");
+    assert_eq!(stored.edits.last().unwrap().content, format!("version {}", edits - 1));
+    assert_eq!(stored.edit_count(), edits as u64);
 }
 
 /// The same edit delivered again, or an edit older than the last one applied, changes nothing.

@@ -45,6 +45,7 @@ macro_rules! __store_contract_cases {
             plain capture::same_message_twice_in_one_batch_is_stored_once,
             plain capture::redelivery_after_reading_leaves_the_conversation_read,
             plain capture::edit_keeps_the_earlier_text_in_history,
+            plain capture::edit_history_is_capped_keeping_the_first_and_latest_versions,
             plain capture::replayed_or_stale_edit_changes_nothing,
             plain capture::edit_of_an_unseen_message_stores_it,
             plain capture::deletion_keeps_content_and_sets_deleted_at,
