@@ -3,9 +3,10 @@
 //! - `cargo xtask test`  — formatting check, clippy with warnings denied, then every test of the
 //!   workspace, with the services tests need (FerretDB for the Mongo store) installed and started.
 //! - `cargo xtask bench [ARGS]` — the storage benchmark (`telegcrm-bench`), release build.
-//! - `cargo xtask bench-http [--connections N] [--seconds S] [--conversations C]` — the REST API
-//!   under load: the release server with the embedded store, seeded through the webhook, and
-//!   `wrk` (Debian package `wrk`) on `GET /conversations`.
+//! - `cargo xtask bench-http [--conversations C] [--messages M] [--connections N] [--seconds S]
+//!   [--requests R]` — the REST inbox and the dashboard's inbox and conversation pages: the
+//!   release server with the embedded store, seeded through the webhook; server time, `wrk`
+//!   (Debian package `wrk`) under load, and the cold first-page weight (docs/benchmarks.md).
 //! - `cargo xtask fuzz [TARGET] [--seconds N] [-- LIBFUZZER_ARGS]` — the cargo-fuzz targets of
 //!   `fuzz/`, their corpus seeded from the Telegram fixtures (docs/fuzzing.md).
 
@@ -29,7 +30,7 @@ fn main() -> ExitCode {
         Some("fuzz") => fuzz::run(&args[1..]),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS] | bench-http [--connections N] [--seconds S] | fuzz [TARGET] [--seconds N]>"
+                "usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS] | bench-http [--conversations C] [--messages M] [--connections N] [--seconds S] [--requests R] | fuzz [TARGET] [--seconds N]>"
             );
             return ExitCode::from(2);
         }
