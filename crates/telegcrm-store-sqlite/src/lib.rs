@@ -42,6 +42,9 @@ pub const FILE_NAME: &str = "telegcrm.sqlite3";
 /// Read connections kept open between reads.
 const READERS: usize = 4;
 
+/// Writes and batches that may wait for the writer thread; more wait for room (back-pressure).
+const WRITE_QUEUE: usize = 1024;
+
 /// What a returned commit survives.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum Durability {
@@ -55,7 +58,7 @@ pub enum Durability {
 /// The SQLite store. Share it behind an `Arc`; dropping the last handle closes the file.
 pub struct SqliteStore {
     file: PathBuf,
-    jobs: Option<mpsc::Sender<Job>>,
+    jobs: Option<tokio::sync::mpsc::Sender<Job>>,
     writer: Option<JoinHandle<()>>,
     /// Ends when the writer does (it holds the nudging end of the channel).
     checkpointer: Option<JoinHandle<()>>,
@@ -95,7 +98,9 @@ impl SqliteStore {
             .name("telegcrm-sqlite-checkpoint".into())
             .spawn(move || writer::checkpointer(checkpoint_conn, nudges, wal_frames, running))
             .map_err(|e| StoreError::Unavailable(format!("cannot start the SQLite checkpoint thread: {e}")))?;
-        let (jobs, rx) = mpsc::channel();
+        // Bounded: when the writer falls behind, callers wait for room (back-pressure) instead of
+        // queueing without end.
+        let (jobs, rx) = tokio::sync::mpsc::channel(WRITE_QUEUE);
         let writer = std::thread::Builder::new()
             .name("telegcrm-sqlite-writer".into())
             .spawn(move || writer::run(conn, rx, checkpoints))
@@ -164,12 +169,18 @@ impl SqliteStore {
             });
             let _ = reply.send(result);
         }));
-        self.send(job)?;
+        self.send(job).await?;
         answer.await.map_err(|_| writer_gone())?
     }
 
-    pub(crate) fn send(&self, job: Job) -> Result<(), StoreError> {
-        self.jobs.as_ref().ok_or_else(writer_gone)?.send(job).map_err(|_| writer_gone())
+    /// Queues a job for the writer, waiting while the queue is full.
+    pub(crate) async fn send(&self, job: Job) -> Result<(), StoreError> {
+        self.jobs.as_ref().ok_or_else(writer_gone)?.send(job).await.map_err(|_| writer_gone())
+    }
+
+    /// Whether the writer thread still runs (a writer that died turns readiness red).
+    pub(crate) fn writer_alive(&self) -> bool {
+        self.writer.as_ref().is_some_and(|w| !w.is_finished())
     }
 }
 
@@ -220,4 +231,34 @@ fn poisoned() -> StoreError {
 
 fn writer_gone() -> StoreError {
     StoreError::Unavailable("the SQLite writer has stopped".into())
+}
+
+#[cfg(test)]
+mod tests {
+    #![allow(clippy::unwrap_used, clippy::panic)]
+
+    use telegcrm_domain::ports::Store;
+
+    use super::*;
+
+    #[tokio::test]
+    async fn a_writer_thread_that_died_makes_the_store_unready() {
+        let dir = tempfile::tempdir().unwrap();
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.ping().await.unwrap();
+        // A bug in a write job takes the writer thread down.
+        let failed = store.write(|_tx| -> Result<(), StoreError> { panic!("a bug in a write job") }).await;
+        assert!(matches!(failed, Err(StoreError::Unavailable(_))), "{failed:?}");
+        for _ in 0..200 {
+            if !store.writer_alive() {
+                break;
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+        }
+        let ping = store.ping().await;
+        assert!(matches!(&ping, Err(StoreError::Unavailable(m)) if m.contains("writer")), "{ping:?}");
+        // And a write says so instead of hanging.
+        let write = store.write(|_tx| Ok(())).await;
+        assert!(matches!(write, Err(StoreError::Unavailable(_))), "{write:?}");
+    }
 }

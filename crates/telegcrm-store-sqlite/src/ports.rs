@@ -383,7 +383,7 @@ impl StateStore for SqliteStore {
 impl IngestStore for SqliteStore {
     async fn ingest(&self, batch: &IngestBatch) -> Result<IngestReport, StoreError> {
         let (reply, answer) = oneshot::channel();
-        self.send(Job::Ingest(Box::new(batch.clone()), reply))?;
+        self.send(Job::Ingest(Box::new(batch.clone()), reply)).await?;
         answer.await.map_err(|_| StoreError::Unavailable("the SQLite writer stopped before committing the batch".into()))?
     }
 }
@@ -391,6 +391,9 @@ impl IngestStore for SqliteStore {
 #[async_trait]
 impl Store for SqliteStore {
     async fn ping(&self) -> Result<(), StoreError> {
+        if !self.writer_alive() {
+            return Err(StoreError::Unavailable("the SQLite writer thread has stopped; restart the server".into()));
+        }
         self.read(|tx| tx.query_row("SELECT 1", [], |_| Ok(())).map_err(db("ping"))).await
     }
 }

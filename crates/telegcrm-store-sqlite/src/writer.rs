@@ -3,8 +3,11 @@
 //! its own savepoint so that one failing batch does not take the others down.
 
 use std::sync::atomic::{AtomicI64, Ordering};
-use std::sync::mpsc::{Receiver, SyncSender, TryRecvError};
+use std::sync::mpsc::{Receiver, SyncSender};
+
 use std::sync::{Arc, Mutex};
+use tokio::sync::mpsc::Receiver as JobQueue;
+use tokio::sync::mpsc::error::TryRecvError;
 
 use rusqlite::{Connection, TransactionBehavior};
 use telegcrm_domain::StoreError;
@@ -44,8 +47,8 @@ pub struct Checkpoints {
 /// Runs jobs until every sender is gone, then closes the connection (checkpointing the WAL).
 /// After each write it nudges the background checkpointer (see [`checkpointer`]); once the WAL
 /// passes [`WAL_LIMIT`] frames it checkpoints what is left itself, so that the WAL starts over.
-pub fn run(mut conn: Connection, jobs: Receiver<Job>, checkpoints: Checkpoints) {
-    let mut next = jobs.recv().ok();
+pub fn run(mut conn: Connection, mut jobs: JobQueue<Job>, checkpoints: Checkpoints) {
+    let mut next = jobs.blocking_recv();
     while let Some(job) = next.take() {
         match job {
             Job::Write(f) => f(&mut conn),
@@ -77,7 +80,7 @@ pub fn run(mut conn: Connection, jobs: Receiver<Job>, checkpoints: Checkpoints) 
         // Full: a checkpoint is already due; it will see this commit too.
         let _ = checkpoints.nudge.try_send(());
         if next.is_none() {
-            next = jobs.recv().ok();
+            next = jobs.blocking_recv();
         }
     }
     if let Err((_, e)) = conn.close() {
