@@ -77,6 +77,16 @@ const TRANSIENT_CODES: [i32; 14] = [11600, 11602, 10107, 13435, 13436, 189, 91, 
 /// the connection when a command panics inside it — see [`crate::indexes::create_all`] — and the
 /// driver reports `I/O error: unexpected end of file`), the server is not ready, or another
 /// instance raced this one to the same schema change.
+/// Whether `e` is another instance winning a race to the same schema change (expected on every
+/// rolling start, so not worth a warning).
+fn is_race(e: &Error) -> bool {
+    match &*e.kind {
+        ErrorKind::Command(c) => RACE_CODES.contains(&c.code),
+        ErrorKind::Write(WriteFailure::WriteError(w)) => RACE_CODES.contains(&w.code),
+        _ => false,
+    }
+}
+
 pub(crate) fn is_transient(e: &Error) -> bool {
     let retryable_label = ["RetryableWriteError", "RetryableError", "SystemOverloadedError", "TransientTransactionError"];
     if retryable_label.iter().any(|l| e.contains_label(l)) {
@@ -130,7 +140,11 @@ where
                 options.timeout.as_secs()
             )));
         }
-        tracing::warn!(attempt = n, %error, context = %context, "opening the Mongo store failed; retrying in {pause:?}");
+        if is_race(&error) {
+            tracing::debug!(attempt = n, %error, context = %context, "another instance changed the schema at the same moment; checking again in {pause:?}");
+        } else {
+            tracing::warn!(attempt = n, %error, context = %context, "opening the Mongo store failed; retrying in {pause:?}");
+        }
         tokio::time::sleep(pause).await;
     }
 }
