@@ -29,6 +29,8 @@ use telegcrm_testkit::fake_telegram::FakeTelegram;
 const CYCLES: usize = 20;
 /// Updates per cycle.
 const PER_CYCLE: usize = 15;
+/// A life is killed within this many milliseconds of reporting its address.
+const KILL_WINDOW_MS: u64 = 600;
 
 fn mongo_uri() -> Option<String> {
     match std::env::var("MONGODB_URI") {
@@ -204,9 +206,13 @@ async fn crash_and_compare(crashed: Backing, clean: Backing) {
     let fake = FakeTelegram::start();
     let env = telegram_env(&fake, "polling");
     let mut acknowledged = 0_i64;
+    // Lives that got an offset acknowledged before their kill.
+    let mut progressed = 0;
     for chunk in updates.chunks(PER_CYCLE) {
         let server = Server::start_with(crashed.options(env.clone()));
-        let kill_after = Duration::from_millis(rng.below(2 * PER_CYCLE as u64 + 40));
+        // Anywhere from before the first poll to well after the last push: some lives die before
+        // storing anything, some in the middle of a batch, some after a commit.
+        let kill_after = Duration::from_millis(rng.below(KILL_WINDOW_MS));
         let deadline = Instant::now() + kill_after;
         let mut pushed = 0;
         for u in chunk {
@@ -219,7 +225,11 @@ async fn crash_and_compare(crashed: Backing, clean: Backing) {
         }
         std::thread::sleep(deadline.saturating_duration_since(Instant::now()));
         server.kill();
-        acknowledged = acknowledged.max(fake.last_offset().unwrap_or(0));
+        let offset = fake.last_offset().unwrap_or(0);
+        if offset > acknowledged {
+            progressed += 1;
+            acknowledged = offset;
+        }
         // What this life had no time to see comes now, for the next one to ingest.
         for u in &chunk[pushed..] {
             fake.push_raw(u.clone());
@@ -249,7 +259,8 @@ async fn crash_and_compare(crashed: Backing, clean: Backing) {
     let (code, out) = crashed.check(false);
     assert_eq!(code, 0, "telegcrm check on the crashed store: {out}");
     eprintln!(
-        "{CYCLES} cycles, {CYCLES} SIGKILLs, {} updates ({expected_messages} messages), last acknowledged offset {acknowledged}: \
+        "{CYCLES} cycles, {CYCLES} SIGKILLs ({progressed} after acknowledging updates), {} updates ({expected_messages} messages), \
+         last acknowledged offset {acknowledged}: \
          crashed run {crash_secs:.1} s, total {:.1} s; check: {}",
         updates.len(),
         started.elapsed().as_secs_f64(),

@@ -26,9 +26,9 @@ use crate::error::{ctx, is_duplicate_key, store_error};
 /// The lock document's `_id`.
 const LOCK_ID: &str = "mutex:writes";
 /// How long after its last renewal others may break the lock (its holder crashed).
-const LOCK_TTL_SECONDS: i64 = 5;
+const LOCK_TTL_SECONDS: i64 = 3;
 /// How often the holder renews the lock while its work runs.
-const RENEW_EVERY: StdDuration = StdDuration::from_secs(1);
+const RENEW_EVERY: StdDuration = StdDuration::from_millis(500);
 /// How long a writer waits for the lock before giving up.
 const WAIT: StdDuration = StdDuration::from_secs(60);
 
