@@ -120,6 +120,9 @@ pub trait ConversationStore: Send + Sync {
         change: &ConversationChange,
         now: DateTime<Utc>,
     ) -> Result<Option<Conversation>, StoreError>;
+    /// Every owner that has a conversation or a contact, each once, in no particular order
+    /// (for maintenance across owners, such as `telegcrm check`).
+    async fn list_owners(&self) -> Result<Vec<AvatarId>, StoreError>;
 }
 
 /// Messages of one owner.

@@ -54,8 +54,14 @@ pub struct Cli {
 pub enum Command {
     /// Serve the REST API, the dashboard and the Telegram webhook or poller (the default).
     Serve,
-    /// Check the configuration and the store, print a one-line summary, and exit.
-    Check,
+    /// Check the configuration and the store, recount every conversation's and contact's counters
+    /// from the stored messages, print each difference and a summary, and exit: 0 when all agree,
+    /// 1 when some differ (without --repair), 2 on an error.
+    Check {
+        /// Write the recounted values where they differ (then exit 0).
+        #[arg(long)]
+        repair: bool,
+    },
 }
 
 /// Raw settings, as given. [`Settings::resolve`] checks them.

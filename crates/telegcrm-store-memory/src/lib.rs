@@ -137,6 +137,13 @@ impl ConversationStore for MemoryStore {
         }
         Ok(Some(c.clone()))
     }
+
+    async fn list_owners(&self) -> Result<Vec<AvatarId>, StoreError> {
+        let inner = self.read()?;
+        let owners: std::collections::HashSet<AvatarId> =
+            inner.conversations.values().map(|c| c.owner_avatar_id).chain(inner.contacts.values().map(|c| c.owner_avatar_id)).collect();
+        Ok(owners.into_iter().collect())
+    }
 }
 
 #[async_trait]

@@ -93,6 +93,20 @@ impl ConversationStore for MongoStore {
     ) -> Result<Option<Conversation>, StoreError> {
         self.serialized(self.change_conversation(owner, id, change, now)).await
     }
+
+    async fn list_owners(&self) -> Result<Vec<AvatarId>, StoreError> {
+        let mut owners = std::collections::HashSet::new();
+        for values in [
+            self.conversations().distinct("ownerAvatarId", doc! {}).await.map_err(ctx("listing owners"))?,
+            self.contacts().distinct("ownerAvatarId", doc! {}).await.map_err(ctx("listing owners"))?,
+        ] {
+            for v in values {
+                let owner = v.as_str().and_then(|s| s.parse::<AvatarId>().ok());
+                owners.insert(owner.ok_or_else(|| StoreError::Corrupt(format!("ownerAvatarId {v} is not a UUID string")))?);
+            }
+        }
+        Ok(owners.into_iter().collect())
+    }
 }
 
 impl MongoStore {

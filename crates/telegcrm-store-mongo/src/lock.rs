@@ -8,6 +8,9 @@
 //! So on FerretDB the read-modify-write paths (ingest, hand changes, leases) run under one lock:
 //! a document `{_id: "mutex:writes", token, expiresAt}` in `state` that only one writer can insert;
 //! the holder deletes it when done, and a lock left by a crashed writer is broken after it expires.
+//! The holder renews it while its work runs, so the expiry can be short: a writer killed while
+//! holding the lock (kill -9, a lost machine) blocks the others for [`LOCK_TTL_SECONDS`] at most,
+//! while a live writer keeps it however long its batch takes.
 
 use std::future::Future;
 use std::time::Duration as StdDuration;
@@ -22,8 +25,10 @@ use crate::error::{ctx, is_duplicate_key, store_error};
 
 /// The lock document's `_id`.
 const LOCK_ID: &str = "mutex:writes";
-/// How long a holder may keep the lock before others may break it (a crashed holder).
-const LOCK_TTL_SECONDS: i64 = 30;
+/// How long after its last renewal others may break the lock (its holder crashed).
+const LOCK_TTL_SECONDS: i64 = 3;
+/// How often the holder renews the lock while its work runs.
+const RENEW_EVERY: StdDuration = StdDuration::from_millis(500);
 /// How long a writer waits for the lock before giving up.
 const WAIT: StdDuration = StdDuration::from_secs(60);
 
@@ -35,11 +40,27 @@ impl MongoStore {
         }
         let token = uuid::Uuid::new_v4().to_string();
         self.lock(&token).await?;
-        let result = work.await;
+        let result = tokio::select! {
+            r = work => r,
+            never = self.renew_lock(&token) => match never {},
+        };
         let released = self.state().delete_one(doc! { "_id": LOCK_ID, "token": &token }).await.map_err(ctx("releasing the write lock"));
         let value = result?;
         released?;
         Ok(value)
+    }
+
+    /// Moves the lock's expiry on every [`RENEW_EVERY`] while the work runs; never returns.
+    async fn renew_lock(&self, token: &str) -> std::convert::Infallible {
+        loop {
+            tokio::time::sleep(RENEW_EVERY).await;
+            let expires = date(Utc::now() + Duration::seconds(LOCK_TTL_SECONDS));
+            match self.state().update_one(doc! { "_id": LOCK_ID, "token": token }, doc! { "$set": { "expiresAt": expires } }).await {
+                Ok(r) if r.matched_count == 1 => {}
+                Ok(_) => tracing::warn!("the store write lock was broken while held (this writer stalled past its expiry)"),
+                Err(e) => tracing::warn!(error = %e, "renewing the store write lock failed; trying again"),
+            }
+        }
     }
 
     async fn lock(&self, token: &str) -> Result<(), StoreError> {

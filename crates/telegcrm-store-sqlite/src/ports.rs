@@ -138,6 +138,16 @@ impl ConversationStore for SqliteStore {
         })
         .await
     }
+
+    async fn list_owners(&self) -> Result<Vec<AvatarId>, StoreError> {
+        self.read(|tx| {
+            let sql = "SELECT owner FROM conversations UNION SELECT owner FROM contacts";
+            let mut stmt = tx.prepare_cached(sql).map_err(db("listing owners"))?;
+            let rows = stmt.query_map([], |r| codec::get_id(r, 0)).map_err(db("listing owners"))?;
+            rows.collect::<Result<Vec<AvatarId>, _>>().map_err(db("listing owners"))
+        })
+        .await
+    }
 }
 
 #[async_trait]

@@ -33,6 +33,7 @@ pub struct Server {
 }
 
 /// How to start one.
+#[derive(Clone)]
 pub struct Options {
     /// `sqlite` or `memory`.
     pub store: &'static str,
@@ -56,21 +57,9 @@ impl Server {
 
     /// Starts with options.
     pub fn start_with(opts: Options) -> Self {
-        let data_dir = opts.data_dir.unwrap_or_else(|| tempfile::tempdir().unwrap().keep());
-        let mut cmd = Command::new(env!("CARGO_BIN_EXE_telegcrm-under-test"));
-        cmd.env_clear()
-            .env("PATH", std::env::var("PATH").unwrap_or_default())
-            .env("RUST_LOG", "warn")
-            .env("TELEGCRM_BIND", "127.0.0.1:0")
-            .env("TELEGCRM_STORE", opts.store)
-            .env("TELEGCRM_DATA_DIR", &data_dir)
-            .env("TELEGCRM_API_KEYS", format!("{KEY_A}={AVATAR_A},{KEY_B}={AVATAR_B}"))
-            .env("OASIS_JWT_SECRET", JWT_SECRET)
-            .env("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET)
-            .env("TELEGCRM_OWNER_AVATAR_ID", AVATAR_A)
-            .envs(opts.env)
-            .stdout(Stdio::piped())
-            .stderr(Stdio::inherit());
+        let data_dir = opts.data_dir.clone().unwrap_or_else(|| tempfile::tempdir().unwrap().keep());
+        let mut cmd = command(opts, &data_dir);
+        cmd.stdout(Stdio::piped()).stderr(Stdio::inherit());
         let mut child = cmd.spawn().expect("start telegcrm-under-test");
         let stdout = child.stdout.take().unwrap();
         let (tx, rx) = std::sync::mpsc::channel();
@@ -168,6 +157,34 @@ impl Drop for Server {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The program with the environment of `opts` on `data_dir` (no subcommand yet).
+pub fn command(opts: Options, data_dir: &Path) -> Command {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_telegcrm-under-test"));
+    cmd.env_clear()
+        .env("PATH", std::env::var("PATH").unwrap_or_default())
+        .env("RUST_LOG", "warn")
+        .env("TELEGCRM_BIND", "127.0.0.1:0")
+        .env("TELEGCRM_STORE", opts.store)
+        .env("TELEGCRM_DATA_DIR", data_dir)
+        .env("TELEGCRM_API_KEYS", format!("{KEY_A}={AVATAR_A},{KEY_B}={AVATAR_B}"))
+        .env("OASIS_JWT_SECRET", JWT_SECRET)
+        .env("TELEGRAM_WEBHOOK_SECRET", WEBHOOK_SECRET)
+        .env("TELEGCRM_OWNER_AVATAR_ID", AVATAR_A)
+        .envs(opts.env);
+    cmd
+}
+
+/// Runs `telegcrm check` (with `--repair` when asked) on the store of `opts`; its exit code and stdout.
+pub fn check(opts: Options, data_dir: &Path, repair: bool) -> (i32, String) {
+    let mut cmd = command(opts, data_dir);
+    cmd.arg("check");
+    if repair {
+        cmd.arg("--repair");
+    }
+    let out = cmd.stderr(Stdio::inherit()).output().expect("run telegcrm-under-test check");
+    (out.status.code().unwrap_or(-1), String::from_utf8_lossy(&out.stdout).into_owned())
 }
 
 /// The `result` of a success envelope, checking the envelope.

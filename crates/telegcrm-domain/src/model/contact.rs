@@ -1,6 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
+use super::ContactCounts;
 use crate::event::TelegramUser;
 use crate::ids::{AvatarId, ContactId};
 use crate::tag::Tag;
@@ -155,6 +156,9 @@ pub struct ContactChange {
     pub relationship_status: Option<RelationshipStatus>,
     /// Links (or with `Some(None)` unlinks) an OASIS avatar.
     pub linked_oasis_avatar_id: Option<Option<AvatarId>>,
+    /// Sets the counters to a recount of the messages (`telegcrm check --repair`; never from the API).
+    #[serde(skip)]
+    pub recount: Option<ContactCounts>,
 }
 
 impl ContactChange {
@@ -177,6 +181,9 @@ impl ContactChange {
         }
         set(&mut c.relationship_status, &self.relationship_status);
         set(&mut c.linked_oasis_avatar_id, &self.linked_oasis_avatar_id);
+        if let Some(counts) = &self.recount {
+            counts.apply(c);
+        }
         c.updated_at = now;
     }
 }

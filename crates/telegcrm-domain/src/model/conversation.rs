@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Contact, Message};
+use super::{Contact, ConversationCounts, Message};
 use crate::ids::{AvatarId, ContactId, ConversationId};
 use crate::tag::{MAX_TAGS, Tag, add_tag, remove_tag};
 use crate::values::{ChatType, ConversationStatus, Direction, Priority};
@@ -193,6 +193,9 @@ pub struct ConversationChange {
     pub custom_fields: Option<CustomFields>,
     /// Marks everything read at this time: unread zero, every message read.
     pub read_at: Option<DateTime<Utc>>,
+    /// Sets the counters to a recount of the messages (`telegcrm check --repair`; never from the API).
+    #[serde(skip)]
+    pub recount: Option<ConversationCounts>,
 }
 
 impl ConversationChange {
@@ -228,6 +231,9 @@ impl ConversationChange {
         if let Some(at) = self.read_at {
             c.unread_count = 0;
             c.last_read_at = Some(c.last_read_at.map_or(at, |r| r.max(at)));
+        }
+        if let Some(counts) = &self.recount {
+            counts.apply(c);
         }
         c.updated_at = now;
     }

@@ -75,6 +75,7 @@ impl CrmService {
             tags: update.tags,
             relationship_status: update.relationship_status,
             linked_oasis_avatar_id: None,
+            recount: None,
         };
         self.change_contact(owner, id, &change).await
     }

@@ -3,6 +3,7 @@
 //! Every operation takes the caller's [`AvatarId`]; another owner's record answers
 //! [`CrmError::NotFound`], exactly like a record that does not exist.
 
+mod check;
 mod contacts;
 mod conversations;
 mod followups;
@@ -14,6 +15,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use self::check::{CheckReport, Difference};
 pub use self::contacts::ContactUpdate;
 pub use self::conversations::ConversationUpdate;
 pub use self::followups::{FollowUpUpdate, NewFollowUp};

@@ -14,6 +14,7 @@
 //! anything that implements [`Store`]. The calling crate needs `tokio` as a dev-dependency.
 
 pub mod capture;
+pub mod check;
 pub mod contacts;
 pub mod conversations;
 pub mod followups;
@@ -119,6 +120,8 @@ macro_rules! __store_contract_cases {
             plain isolation::another_owner_cannot_see_change_or_delete_a_followup,
             plain isolation::another_owner_finds_nothing_in_search,
             plain isolation::service_answers_not_found_for_another_owners_records,
+            plain check::owners_are_listed_once_each,
+            plain check::check_reports_and_repairs_counters_that_drifted,
             plain state::state_values_are_kept_and_overwritten,
             plain state::taken_state_is_single_use,
             multi state::taken_state_goes_to_one_taker_only,
