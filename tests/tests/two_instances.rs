@@ -136,3 +136,40 @@ async fn two_instances_send_each_due_reminder_exactly_once() {
     assert_eq!(titles.len(), 10, "no reminder twice");
     drop((a, b));
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn webhook_traffic_split_over_two_instances_ends_with_exact_counters() {
+    let Some(uri) = mongo_uri() else { return };
+    let fake = FakeTelegram::start();
+    let env = mongo_env(&uri, &fake, "webhook");
+    let (a, b) = (start(&env), start(&env));
+    // Three customers write at once; every update goes to one instance or the other, and a
+    // fifth of them are Telegram's redeliveries of an update already sent to the other one.
+    let mut sends = Vec::new();
+    for n in 0..60i64 {
+        let user = 7000 + n % 3;
+        let update = dm(n + 1, user, &format!("Customer {}", n % 3), n / 3 + 1, &format!("message {n}"), T0 + n);
+        sends.push((n % 2 == 0, update.clone()));
+        if n % 5 == 0 {
+            sends.push((n % 2 != 0, update));
+        }
+    }
+    let results = futures::future::join_all(sends.iter().map(|(to_a, update)| async {
+        let s = if *to_a { &a } else { &b };
+        s.webhook(update).await
+    }))
+    .await;
+    assert!(results.iter().all(|&status| status == 200), "{results:?}");
+    for s in [&a, &b] {
+        let convs = conversations(s, KEY_A).await;
+        assert_eq!(convs.len(), 3);
+        for c in &convs {
+            assert_eq!(c["messageCount"], 20, "{c}");
+            assert_eq!(c["unreadCount"], 20, "{c}");
+        }
+        let (_, body) = s.a("GET", "contacts?limit=50", None).await;
+        for contact in result(&body)["items"].as_array().unwrap() {
+            assert_eq!(contact["totalMessages"], 20, "{contact}");
+        }
+    }
+}

@@ -100,6 +100,9 @@ pub struct Settings {
     /// Public URL to register with setWebhook in webhook mode
     #[arg(long, env = "TELEGRAM_WEBHOOK_URL", global = true)]
     pub telegram_webhook_url: Option<String>,
+    /// This instance's name in leases and claims; keep it stable across restarts (a unit or pod name) so a restarted instance takes its own polling lease back at once [default: host:pid:random]
+    #[arg(long, env = "TELEGCRM_INSTANCE", global = true)]
+    pub instance: Option<String>,
     /// Seconds the polling lease lives: with several instances, one polls; another takes over this long after it dies [default: 30]
     #[arg(long, env = "TELEGRAM_POLL_LEASE", global = true)]
     pub telegram_poll_lease: Option<String>,
@@ -199,6 +202,8 @@ pub struct Config {
     pub telegram_webhook_url: Option<String>,
     /// How long the polling lease lives unless renewed.
     pub telegram_poll_lease: std::time::Duration,
+    /// This instance's name in leases and claims (`TELEGCRM_INSTANCE`), when set.
+    pub instance: Option<String>,
     /// OASIS base URL (no trailing slash).
     pub oasis_api_url: Option<String>,
     /// JWT key.
@@ -332,6 +337,12 @@ impl Settings {
             telegram_mode,
             telegram_webhook_secret,
             telegram_webhook_url,
+            instance: match non_empty(self.instance) {
+                Some(name) if name.chars().count() > 200 || name.chars().any(char::is_control) => {
+                    return Err(bad("TELEGCRM_INSTANCE", "must be at most 200 printable characters"));
+                }
+                other => other,
+            },
             telegram_poll_lease: match non_empty(self.telegram_poll_lease) {
                 None => std::time::Duration::from_secs(30),
                 Some(s) => match s.trim().parse::<u64>() {

@@ -101,7 +101,7 @@ impl Jobs {
 /// Starts polling or registers the webhook, as configured.
 pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
     let (stop, stopped) = watch::channel(false);
-    let instance = instance_name();
+    let instance = config.instance.clone().unwrap_or_else(instance_name);
     let mut handles: Vec<JoinHandle<()>> = Vec::new();
     match (&config.telegram_bot_token, config.telegram_mode) {
         (None, _) | (_, TelegramMode::Off) => {
@@ -146,8 +146,9 @@ pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
     Jobs { stop, handles }
 }
 
-/// This process's name in leases and claims: host, process id and a random part, so that two
-/// instances (or a restarted one) never share a name.
+/// This process's name in leases and claims when `TELEGCRM_INSTANCE` is not set: host, process
+/// id and a random part, so that two instances never share a name (a restarted one then waits for
+/// its old polling lease to expire).
 pub fn instance_name() -> String {
     let host = std::env::var("HOSTNAME").ok().filter(|h| !h.is_empty()).unwrap_or_else(|| "telegcrm".to_owned());
     let random = uuid::Uuid::new_v4().simple().to_string();
