@@ -193,6 +193,23 @@ pub struct IngestBatch {
     pub state: Vec<(String, String)>,
 }
 
+impl IngestBatch {
+    /// The batch the service hands a store: each event with the priority `rules` detect in its
+    /// text.
+    pub fn prepare(
+        received_at: DateTime<Utc>,
+        events: Vec<InboundEvent>,
+        state: Vec<(String, String)>,
+        rules: &crate::priority::PriorityRules,
+    ) -> Self {
+        let events = events
+            .into_iter()
+            .map(|event| PreparedEvent { detected_priority: event.text().and_then(|t| rules.detect(t)), event })
+            .collect();
+        Self { received_at, events, state }
+    }
+}
+
 /// What an ingest call did.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]

@@ -10,7 +10,7 @@ mod common;
 use bson::{Document, doc};
 use futures::TryStreamExt;
 use serde_json::Value;
-use telegcrm_domain::event::{InboundEvent, IngestBatch, PreparedEvent};
+use telegcrm_domain::event::{InboundEvent, IngestBatch};
 use telegcrm_domain::model::ConversationChange;
 use telegcrm_domain::page::PageRequest;
 use telegcrm_domain::ports::{ConversationFilter, ConversationStore, IngestStore, MessageStore, StateStore};
@@ -32,15 +32,8 @@ const POINTS: [CrashPoint; 7] = [
 ];
 
 fn batch(events: Vec<InboundEvent>, minute: i64, state: &[(&str, &str)]) -> IngestBatch {
-    let rules = PriorityRules::default();
-    IngestBatch {
-        received_at: at(minute),
-        events: events
-            .into_iter()
-            .map(|event| PreparedEvent { detected_priority: event.text().and_then(|t| rules.detect(t)), event })
-            .collect(),
-        state: state.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect(),
-    }
+    let state = state.iter().map(|(k, v)| ((*k).to_owned(), (*v).to_owned())).collect();
+    IngestBatch::prepare(at(minute), events, state, &PriorityRules::default())
 }
 
 /// A first batch (three chats), and a second that touches all of it: new messages in known and

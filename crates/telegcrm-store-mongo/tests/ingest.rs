@@ -9,7 +9,7 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use bson::doc;
-use telegcrm_domain::event::{InboundEvent, IngestBatch, IngestReport, PreparedEvent};
+use telegcrm_domain::event::{InboundEvent, IngestBatch, IngestReport};
 use telegcrm_domain::model::ConversationChange;
 use telegcrm_domain::page::PageRequest;
 use telegcrm_domain::ports::{ConversationFilter, IngestStore, MessageStore, Store};
@@ -20,15 +20,7 @@ use telegcrm_store_mongo::MongoStore;
 use telegcrm_testkit::fixtures::{self, at, customer, deletion, edit, group_chat, incoming, msg, outgoing, private_chat};
 
 fn batch(events: Vec<InboundEvent>, minute: i64) -> IngestBatch {
-    let rules = PriorityRules::default();
-    IngestBatch {
-        received_at: at(minute),
-        events: events
-            .into_iter()
-            .map(|event| PreparedEvent { detected_priority: event.text().and_then(|t| rules.detect(t)), event })
-            .collect(),
-        state: Vec::new(),
-    }
+    IngestBatch::prepare(at(minute), events, Vec::new(), &PriorityRules::default())
 }
 
 async fn second_instance(store: &MongoStore) -> MongoStore {

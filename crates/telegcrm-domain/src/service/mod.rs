@@ -23,7 +23,7 @@ pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
-use crate::event::{InboundEvent, IngestBatch, IngestReport, PreparedEvent};
+use crate::event::{InboundEvent, IngestBatch, IngestReport};
 use crate::ports::{AvatarDirectory, Clock, Store, SystemClock, TelegramGateway};
 use crate::priority::PriorityRules;
 
@@ -105,12 +105,8 @@ impl CrmService {
     /// Applies inbound events by the capture rules, with state written in the same commit.
     /// Returns once the store holds them durably.
     pub async fn ingest(&self, events: Vec<InboundEvent>, state: Vec<(String, String)>) -> Result<IngestReport, CrmError> {
-        let rules = &self.settings.priority_rules;
-        let events = events
-            .into_iter()
-            .map(|event| PreparedEvent { detected_priority: event.text().and_then(|t| rules.detect(t)), event })
-            .collect();
-        Ok(self.store.ingest(&IngestBatch { received_at: self.clock.now(), events, state }).await?)
+        let batch = IngestBatch::prepare(self.clock.now(), events, state, &self.settings.priority_rules);
+        Ok(self.store.ingest(&batch).await?)
     }
 }
 
