@@ -5,8 +5,8 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use telegcrm_server::jwt::sign_hs256;
 use telegcrm_server::openapi::OPERATIONS;
+use telegcrm_testkit::fake_oasis::sign_hs256;
 
 fn concrete(path: &str) -> String {
     path.replace("{id}", "0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0fff").replace("{tag}", "vip").trim_start_matches('/').to_owned()
