@@ -5,29 +5,31 @@ use std::fmt;
 use std::net::SocketAddr;
 use std::path::PathBuf;
 
-use clap::{Args, Parser, Subcommand};
+use clap::{Args, Parser, Subcommand, ValueEnum};
 use telegcrm_domain::AvatarId;
 
-/// A secret: compared in constant time, never printed.
-#[derive(Clone, PartialEq, Eq)]
-pub struct Secret(String);
+/// A secret: compared in constant time, never printed, wiped from memory when dropped
+/// (`secrecy`: its `Debug` redacts and its drop zeroes the bytes, so no hand-written wiper).
+#[derive(Clone)]
+pub struct Secret(secrecy::SecretString);
 
 impl Secret {
     /// Wraps a secret value.
     pub fn new(value: impl Into<String>) -> Self {
-        Self(value.into())
+        Self(secrecy::SecretString::from(value.into()))
     }
 
     /// The value, for the few places that must send it.
     pub fn expose(&self) -> &str {
-        &self.0
+        use secrecy::ExposeSecret;
+        self.0.expose_secret()
     }
 
     /// Constant-time comparison with a presented value.
     pub fn matches(&self, presented: &[u8]) -> bool {
         use subtle::ConstantTimeEq;
         // Lengths are not secret; equal-length bytes are compared without early exit.
-        self.0.as_bytes().ct_eq(presented).into()
+        self.expose().as_bytes().ct_eq(presented).into()
     }
 }
 
@@ -145,18 +147,19 @@ pub struct Settings {
 }
 
 /// Which store holds the data.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum StoreKind {
     /// SQLite under the data directory.
     Sqlite,
     /// MongoDB.
+    #[value(alias = "mongodb")]
     Mongo,
     /// Memory (lost at exit).
     Memory,
 }
 
 /// How Telegram updates arrive.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum TelegramMode {
     /// getUpdates long polling.
     Polling,
@@ -167,7 +170,7 @@ pub enum TelegramMode {
 }
 
 /// Log output.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     Plain,
@@ -257,32 +260,25 @@ impl Settings {
     pub fn resolve(self) -> Result<Config, ConfigError> {
         let bind = non_empty(self.bind).unwrap_or_else(|| "127.0.0.1:8080".into());
         let bind = bind.parse().map_err(|_| bad("TELEGCRM_BIND", format!("{bind:?} is not an address such as 127.0.0.1:8080")))?;
-        let store = match non_empty(self.store).as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("sqlite") => StoreKind::Sqlite,
-            Some("mongo" | "mongodb") => StoreKind::Mongo,
-            Some("memory") => StoreKind::Memory,
-            Some(other) => return Err(bad("TELEGCRM_STORE", format!("unknown store {other:?} (expected sqlite, mongo or memory)"))),
-        };
+        let store = choice::<StoreKind>("TELEGCRM_STORE", "store", self.store)?.unwrap_or(StoreKind::Sqlite);
         let mongodb_uri = non_empty(self.mongodb_uri).map(Secret::new);
         if store == StoreKind::Mongo && mongodb_uri.is_none() {
             return Err(bad("MONGODB_URI", "is required with TELEGCRM_STORE=mongo"));
         }
         let telegram_bot_token = non_empty(self.telegram_bot_token).map(Secret::new);
-        let telegram_mode = match non_empty(self.telegram_mode).as_deref().map(str::to_ascii_lowercase).as_deref() {
+        let telegram_mode = match choice::<TelegramMode>("TELEGRAM_MODE", "mode", self.telegram_mode)? {
+            Some(mode) => mode,
             None if telegram_bot_token.is_some() => TelegramMode::Polling,
-            None | Some("off") => TelegramMode::Off,
-            Some("polling") => TelegramMode::Polling,
-            Some("webhook") => TelegramMode::Webhook,
-            Some(other) => return Err(bad("TELEGRAM_MODE", format!("unknown mode {other:?} (expected polling, webhook or off)"))),
+            None => TelegramMode::Off,
         };
         if telegram_mode != TelegramMode::Off && telegram_bot_token.is_none() {
-            return Err(bad("TELEGRAM_BOT_TOKEN", format!("is required with TELEGRAM_MODE={}", mode_name(telegram_mode))));
+            return Err(bad("TELEGRAM_BOT_TOKEN", format!("is required with TELEGRAM_MODE={}", value_name(telegram_mode))));
         }
         let telegram_webhook_url = url("TELEGRAM_WEBHOOK_URL", self.telegram_webhook_url)?;
         let telegram_webhook_secret = non_empty(self.telegram_webhook_secret).map(Secret::new);
         if let Some(s) = &telegram_webhook_secret {
             // Telegram's own rule for secret_token.
-            let ok = (1..=256).contains(&s.0.len()) && s.0.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
+            let ok = (1..=256).contains(&s.expose().len()) && s.expose().chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '-');
             if !ok {
                 return Err(bad("TELEGRAM_WEBHOOK_SECRET", "must be 1-256 characters of A-Z, a-z, 0-9, _ and -"));
             }
@@ -306,11 +302,7 @@ impl Settings {
             (None, None) => None,
             _ => return Err(bad("OASIS_USERNAME", "OASIS_USERNAME and OASIS_PASSWORD go together")),
         };
-        let log_format = match non_empty(self.log_format).as_deref().map(str::to_ascii_lowercase).as_deref() {
-            None | Some("plain") => LogFormat::Plain,
-            Some("json") => LogFormat::Json,
-            Some(other) => return Err(bad("TELEGCRM_LOG_FORMAT", format!("unknown format {other:?} (expected plain or json)"))),
-        };
+        let log_format = choice::<LogFormat>("TELEGCRM_LOG_FORMAT", "format", self.log_format)?.unwrap_or(LogFormat::Plain);
         let public_url = url("TELEGCRM_PUBLIC_URL", self.public_url)?;
         let cookie_secure = match non_empty(self.cookie_secure).as_deref().map(str::to_ascii_lowercase).as_deref() {
             None => public_url.as_deref().is_some_and(|u| u.starts_with("https://")),
@@ -363,12 +355,26 @@ impl Settings {
     }
 }
 
-fn mode_name(m: TelegramMode) -> &'static str {
-    match m {
-        TelegramMode::Polling => "polling",
-        TelegramMode::Webhook => "webhook",
-        TelegramMode::Off => "off",
-    }
+/// The name a setting's value has on the command line and in the environment.
+pub fn value_name<T: ValueEnum>(value: T) -> String {
+    value.to_possible_value().map(|v| v.get_name().to_owned()).unwrap_or_default()
+}
+
+/// One of a `ValueEnum`'s names (any case, aliases too), or none when unset or blank. Parsed here
+/// rather than by clap so that a blank variable means "unset" and a bad one names the variable
+/// in one line (the configuration contract); the enum itself is the one list of names.
+fn choice<T: ValueEnum>(variable: &'static str, what: &str, v: Option<String>) -> Result<Option<T>, ConfigError> {
+    let Some(given) = non_empty(v) else { return Ok(None) };
+    T::from_str(&given, true).map(Some).map_err(|_| {
+        let names: Vec<String> =
+            T::value_variants().iter().filter_map(|v| v.to_possible_value()).map(|p| p.get_name().to_owned()).collect();
+        let expected = match names.split_last() {
+            Some((last, [])) => last.clone(),
+            Some((last, rest)) => format!("{} or {last}", rest.join(", ")),
+            None => String::new(),
+        };
+        bad(variable, format!("unknown {what} {:?} (expected {expected})", given.to_ascii_lowercase()))
+    })
 }
 
 fn parse_api_keys(list: &str) -> Result<Vec<(Secret, AvatarId)>, ConfigError> {
@@ -421,6 +427,24 @@ mod tests {
             assert_eq!(err.variable, variable, "{err}");
             assert!(!err.to_string().contains('\n'));
         }
+    }
+
+    #[test]
+    fn choices_ignore_case_accept_aliases_and_treat_blank_as_unset() {
+        let c =
+            Settings { store: Some(" MongoDB ".into()), mongodb_uri: Some("mongodb://x".into()), ..Default::default() }.resolve().unwrap();
+        assert_eq!(c.store, StoreKind::Mongo);
+        let c = Settings {
+            store: Some("  ".into()),
+            log_format: Some("JSON".into()),
+            telegram_mode: Some(String::new()),
+            ..Default::default()
+        }
+        .resolve()
+        .unwrap();
+        assert_eq!((c.store, c.log_format, c.telegram_mode), (StoreKind::Sqlite, LogFormat::Json, TelegramMode::Off));
+        let err = Settings { store: Some("Postgres".into()), ..Default::default() }.resolve().unwrap_err();
+        assert_eq!(err.to_string(), "TELEGCRM_STORE: unknown store \"postgres\" (expected sqlite, mongo or memory)");
     }
 
     #[test]

@@ -1,32 +1,37 @@
-//! Prometheus metrics in text format: requests by route and status, a latency histogram,
-//! ingested updates and store errors. Small and dependency-free.
+//! Metrics through the `metrics` facade, exported in Prometheus text format by
+//! `metrics-exporter-prometheus`: requests by method, route and status, a latency histogram by
+//! route, Telegram updates stored and skipped, store errors.
+//!
+//! The server records with the facade's macros; [`global`] installs the Prometheus recorder once
+//! per process (a host program that installed its own recorder gets the figures in its own) and
+//! keeps its handle for `GET /metrics`. Label values are bounded where they are made (methods
+//! outside the standard set are `other`, routes are patterns).
 
-use std::collections::BTreeMap;
-use std::fmt::Write;
-use std::sync::atomic::{AtomicU64, Ordering};
-use std::sync::{Mutex, OnceLock};
+use std::sync::OnceLock;
+use std::sync::atomic::{AtomicI64, Ordering};
 use std::time::Duration;
+
+use metrics::{counter, describe_counter, describe_histogram, histogram};
+use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
 
 /// Upper bounds of the latency buckets, in seconds.
 const BUCKETS: [f64; 10] = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0, 5.0];
 
-#[derive(Default)]
-struct Histogram {
-    counts: [u64; BUCKETS.len()],
-    total: u64,
-    sum: f64,
-}
+const REQUESTS: &str = "telegcrm_http_requests_total";
+const LATENCY: &str = "telegcrm_http_request_duration_seconds";
+const INGESTED: &str = "telegcrm_ingested_updates_total";
+const SKIPPED: &str = "telegcrm_skipped_updates_total";
+const STORE_ERRORS: &str = "telegcrm_store_errors_total";
 
-/// The process's metrics.
-#[derive(Default)]
+/// How often samples not yet scraped are folded into the histogram, so memory stays bounded
+/// when nobody scrapes `/metrics`.
+const UPKEEP: Duration = Duration::from_secs(5);
+
+/// The process's metrics: the exporter's handle and the time of the last stored update.
 pub struct Metrics {
-    requests: Mutex<BTreeMap<(String, String, u16), u64>>,
-    latency: Mutex<BTreeMap<String, Histogram>>,
-    ingested_updates: AtomicU64,
-    skipped_updates: AtomicU64,
-    store_errors: AtomicU64,
+    handle: Option<PrometheusHandle>,
     /// When the last update was stored, microseconds since the epoch (0: none yet).
-    last_update_micros: std::sync::atomic::AtomicI64,
+    last_update_micros: AtomicI64,
 }
 
 impl std::fmt::Debug for Metrics {
@@ -35,34 +40,57 @@ impl std::fmt::Debug for Metrics {
     }
 }
 
-/// The metrics of this process.
+/// The metrics of this process; the first call installs the Prometheus recorder.
 pub fn global() -> &'static Metrics {
     static METRICS: OnceLock<Metrics> = OnceLock::new();
-    METRICS.get_or_init(Metrics::default)
+    METRICS.get_or_init(install)
+}
+
+fn install() -> Metrics {
+    let handle = PrometheusBuilder::new()
+        .set_buckets_for_metric(Matcher::Full(LATENCY.to_owned()), &BUCKETS)
+        .and_then(PrometheusBuilder::install_recorder);
+    let handle = match handle {
+        Ok(handle) => {
+            let upkeep = handle.clone();
+            let started = std::thread::Builder::new().name("metrics-upkeep".into()).spawn(move || {
+                loop {
+                    std::thread::sleep(UPKEEP);
+                    upkeep.run_upkeep();
+                }
+            });
+            if let Err(e) = started {
+                tracing::warn!(error = %e, "cannot start the metrics upkeep thread; histograms fold at each scrape");
+            }
+            Some(handle)
+        }
+        Err(e) => {
+            tracing::warn!(error = %e, "another metrics recorder is installed; telegcrm's metrics go to it and GET /metrics is empty");
+            None
+        }
+    };
+    describe_counter!(REQUESTS, "HTTP requests by method, route and status.");
+    describe_histogram!(LATENCY, metrics::Unit::Seconds, "HTTP request latency by route.");
+    describe_counter!(INGESTED, "Telegram updates stored.");
+    describe_counter!(SKIPPED, "Telegram updates skipped (kinds not handled).");
+    describe_counter!(STORE_ERRORS, "Store operations that failed.");
+    // Counters appear from the start, at zero, so a dashboard can tell "none" from "not exported".
+    for name in [INGESTED, SKIPPED, STORE_ERRORS] {
+        counter!(name).increment(0);
+    }
+    Metrics { handle, last_update_micros: AtomicI64::new(0) }
 }
 
 impl Metrics {
-    /// Counts a finished request.
-    pub fn request(&self, method: &str, route: &str, status: u16, elapsed: Duration) {
-        if let Ok(mut r) = self.requests.lock() {
-            *r.entry((method.to_owned(), route.to_owned(), status)).or_default() += 1;
-        }
-        if let Ok(mut l) = self.latency.lock() {
-            let h = l.entry(route.to_owned()).or_default();
-            let secs = elapsed.as_secs_f64();
-            for (i, bound) in BUCKETS.iter().enumerate() {
-                if secs <= *bound {
-                    h.counts[i] += 1;
-                }
-            }
-            h.total += 1;
-            h.sum += secs;
-        }
+    /// Counts a finished request. `method` and `route` must come from bounded sets.
+    pub fn request(&self, method: &'static str, route: &str, status: u16, elapsed: Duration) {
+        counter!(REQUESTS, "method" => method, "route" => route.to_owned(), "status" => status.to_string()).increment(1);
+        histogram!(LATENCY, "route" => route.to_owned()).record(elapsed.as_secs_f64());
     }
 
     /// Counts Telegram updates stored.
     pub fn ingested(&self, n: u64) {
-        self.ingested_updates.fetch_add(n, Ordering::Relaxed);
+        counter!(INGESTED).increment(n);
         self.last_update_micros.store(chrono::Utc::now().timestamp_micros(), Ordering::Relaxed);
     }
 
@@ -76,43 +104,16 @@ impl Metrics {
 
     /// Counts Telegram updates skipped (unknown kinds).
     pub fn skipped(&self, n: u64) {
-        self.skipped_updates.fetch_add(n, Ordering::Relaxed);
+        counter!(SKIPPED).increment(n);
     }
 
     /// Counts a store failure.
     pub fn store_error(&self) {
-        self.store_errors.fetch_add(1, Ordering::Relaxed);
+        counter!(STORE_ERRORS).increment(1);
     }
 
     /// The Prometheus text exposition.
     pub fn render(&self) -> String {
-        let mut out = String::new();
-        out.push_str("# HELP telegcrm_http_requests_total HTTP requests by method, route and status.\n");
-        out.push_str("# TYPE telegcrm_http_requests_total counter\n");
-        if let Ok(r) = self.requests.lock() {
-            for ((method, route, status), n) in r.iter() {
-                let _ = writeln!(out, "telegcrm_http_requests_total{{method=\"{method}\",route=\"{route}\",status=\"{status}\"}} {n}");
-            }
-        }
-        out.push_str("# HELP telegcrm_http_request_duration_seconds HTTP request latency by route.\n");
-        out.push_str("# TYPE telegcrm_http_request_duration_seconds histogram\n");
-        if let Ok(l) = self.latency.lock() {
-            for (route, h) in l.iter() {
-                for (bound, count) in BUCKETS.iter().zip(h.counts) {
-                    let _ = writeln!(out, "telegcrm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"{bound}\"}} {count}");
-                }
-                let _ = writeln!(out, "telegcrm_http_request_duration_seconds_bucket{{route=\"{route}\",le=\"+Inf\"}} {}", h.total);
-                let _ = writeln!(out, "telegcrm_http_request_duration_seconds_sum{{route=\"{route}\"}} {}", h.sum);
-                let _ = writeln!(out, "telegcrm_http_request_duration_seconds_count{{route=\"{route}\"}} {}", h.total);
-            }
-        }
-        for (name, help, v) in [
-            ("telegcrm_ingested_updates_total", "Telegram updates stored.", &self.ingested_updates),
-            ("telegcrm_skipped_updates_total", "Telegram updates skipped (kinds not handled).", &self.skipped_updates),
-            ("telegcrm_store_errors_total", "Store operations that failed.", &self.store_errors),
-        ] {
-            let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
-        }
-        out
+        self.handle.as_ref().map(PrometheusHandle::render).unwrap_or_default()
     }
 }
