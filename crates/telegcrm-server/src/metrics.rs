@@ -1,5 +1,5 @@
 //! Prometheus metrics in text format: requests by route and status, a latency histogram,
-//! ingested updates and store errors. Small and dependency-free.
+//! ingested, skipped and parked updates and store errors. Small and dependency-free.
 
 use std::collections::BTreeMap;
 use std::fmt::Write;
@@ -25,6 +25,8 @@ pub struct Metrics {
     ingested_updates: AtomicU64,
     skipped_updates: AtomicU64,
     store_errors: AtomicU64,
+    parked_updates: AtomicU64,
+    dropped_updates: AtomicU64,
     /// When the last update was stored, microseconds since the epoch (0: none yet).
     last_update_micros: std::sync::atomic::AtomicI64,
 }
@@ -79,13 +81,19 @@ impl Metrics {
         self.skipped_updates.fetch_add(n, Ordering::Relaxed);
     }
 
+    /// Counts Telegram updates the store refused: parked, and dropped (parked updates at their cap).
+    pub fn refused(&self, parked: u64, dropped: u64) {
+        self.parked_updates.fetch_add(parked, Ordering::Relaxed);
+        self.dropped_updates.fetch_add(dropped, Ordering::Relaxed);
+    }
+
     /// Counts a store failure.
     pub fn store_error(&self) {
         self.store_errors.fetch_add(1, Ordering::Relaxed);
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
+    /// The Prometheus text exposition; `store` adds what the store holds (when it answered).
+    pub fn render(&self, store: Option<&StoreGauges>) -> String {
         let mut out = String::new();
         out.push_str("# HELP telegcrm_http_requests_total HTTP requests by method, route and status.\n");
         out.push_str("# TYPE telegcrm_http_requests_total counter\n");
@@ -110,9 +118,38 @@ impl Metrics {
             ("telegcrm_ingested_updates_total", "Telegram updates stored.", &self.ingested_updates),
             ("telegcrm_skipped_updates_total", "Telegram updates skipped (kinds not handled).", &self.skipped_updates),
             ("telegcrm_store_errors_total", "Store operations that failed.", &self.store_errors),
+            ("telegcrm_updates_parked_total", "Telegram updates the store refused and this process parked.", &self.parked_updates),
+            (
+                "telegcrm_updates_dropped_total",
+                "Telegram updates the store refused and this process dropped (parked updates at their cap).",
+                &self.dropped_updates,
+            ),
         ] {
             let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} counter\n{name} {}", v.load(Ordering::Relaxed));
         }
+        if let Some(g) = store {
+            let _ = writeln!(
+                out,
+                "# HELP telegcrm_parked_updates Telegram updates the store refused that are parked now (in the store, every instance).\n\
+                 # TYPE telegcrm_parked_updates gauge\ntelegcrm_parked_updates {}",
+                g.parked
+            );
+            let _ = writeln!(
+                out,
+                "# HELP telegcrm_parked_dropped_total Refused Telegram updates not parked because the cap was reached (in the store, since it was made).\n\
+                 # TYPE telegcrm_parked_dropped_total counter\ntelegcrm_parked_dropped_total {}",
+                g.dropped
+            );
+        }
         out
     }
+}
+
+/// What the store holds, read when `/metrics` is scraped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreGauges {
+    /// Updates parked now.
+    pub parked: u64,
+    /// Refused updates dropped at the cap, ever.
+    pub dropped: u64,
 }

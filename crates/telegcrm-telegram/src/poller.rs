@@ -78,8 +78,19 @@ pub struct PollSummary {
     pub offset: Option<i64>,
 }
 
+/// One stored batch, as an observer sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Updates of handled kinds in the batch.
+    pub updates: u64,
+    /// Updates skipped: kinds not handled, or bodies that do not parse.
+    pub skipped: u64,
+    /// What ingest did with them.
+    pub outcome: IngestOutcome,
+}
+
 /// Told what each stored batch did (metrics, say).
-pub type BatchObserver = Arc<dyn Fn(&IngestOutcome) + Send + Sync>;
+pub type BatchObserver = Arc<dyn Fn(&BatchReport) + Send + Sync>;
 
 /// Long-polls Telegram and ingests what arrives until told to stop.
 pub struct Poller {
@@ -211,7 +222,7 @@ impl Poller {
                     summary.invalid += batch.invalid;
                     summary.refused_batches += u64::from(outcome.parked + outcome.dropped > 0);
                     if let Some(observe) = &self.observer {
-                        observe(&outcome);
+                        observe(&BatchReport { updates: batch.updates.len() as u64, skipped: batch.unsupported + batch.invalid, outcome });
                     }
                     tracing::debug!(updates = batch.updates.len(), next_offset = next, parked = outcome.parked, "stored a Telegram batch");
                 }
