@@ -31,6 +31,16 @@ pub enum StoreError {
     Corrupt(String),
 }
 
+impl StoreError {
+    /// Whether the store refused this data, so that trying the same write again fails the same
+    /// way: a uniqueness rule or a value it cannot keep (`Conflict`), a record it cannot read
+    /// (`Corrupt`). `Unavailable` is a passing failure (connection lost, writer busy, contention
+    /// that outlasted the store's own retries): the caller retries and nothing is parked.
+    pub fn is_refusal(&self) -> bool {
+        matches!(self, Self::Conflict(_) | Self::Corrupt(_))
+    }
+}
+
 /// What an OASIS avatar look-up can fail with.
 #[derive(Debug, Error)]
 pub enum DirectoryError {
@@ -69,6 +79,8 @@ pub enum Entity {
     FollowUp,
     /// An OASIS avatar.
     Avatar,
+    /// An update the store refused, parked.
+    ParkedUpdate,
 }
 
 impl std::fmt::Display for Entity {
@@ -79,6 +91,7 @@ impl std::fmt::Display for Entity {
             Self::Contact => "contact",
             Self::FollowUp => "follow-up",
             Self::Avatar => "avatar",
+            Self::ParkedUpdate => "parked update",
         })
     }
 }

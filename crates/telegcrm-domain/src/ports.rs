@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DirectoryError, GatewayError, StoreError};
 use crate::event::{IngestBatch, IngestReport};
 use crate::ids::{AvatarId, ContactId, ConversationId, FollowUpId};
-use crate::model::{Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message};
+use crate::model::{Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message, ParkedUpdate};
 use crate::page::{Page, PageRequest};
 use crate::search::{SearchFilters, SearchQuery};
 use crate::tag::Tag;
@@ -232,9 +232,34 @@ pub trait IngestStore: Send + Sync {
     async fn ingest(&self, batch: &IngestBatch) -> Result<IngestReport, StoreError>;
 }
 
+/// Updates the store refused, kept as received (see [`ParkedUpdate`]). Across owners: parked
+/// updates are the operator's, not an avatar's. The service decides when to park and what a
+/// record holds; stores keep, find and count records.
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ParkedStore: Send + Sync {
+    /// Stores a parked update, replacing the one with the same update id.
+    async fn put_parked(&self, parked: &ParkedUpdate) -> Result<(), StoreError>;
+    /// The parked update with this id.
+    async fn get_parked(&self, update_id: i64) -> Result<Option<ParkedUpdate>, StoreError>;
+    /// Up to `limit` parked updates with ids above `after` (all when `None`), lowest id first.
+    async fn list_parked(&self, after: Option<i64>, limit: usize) -> Result<Vec<ParkedUpdate>, StoreError>;
+    /// How many updates are parked.
+    async fn count_parked(&self) -> Result<u64, StoreError>;
+    /// Removes a parked update; whether it was there.
+    async fn delete_parked(&self, update_id: i64) -> Result<bool, StoreError>;
+    /// Adds `n` to the count of refused updates that were not parked (the cap was reached),
+    /// atomically: concurrent additions all count.
+    async fn add_dropped(&self, n: u64) -> Result<(), StoreError>;
+    /// The count of refused updates that were not parked, since the store was made.
+    async fn dropped_count(&self) -> Result<u64, StoreError>;
+}
+
 /// A whole store: every store port, plus a health check.
 #[async_trait]
-pub trait Store: ConversationStore + MessageStore + ContactStore + FollowUpStore + SearchStore + StateStore + IngestStore {
+pub trait Store:
+    ConversationStore + MessageStore + ContactStore + FollowUpStore + SearchStore + StateStore + IngestStore + ParkedStore
+{
     /// Answers when the store is reachable.
     async fn ping(&self) -> Result<(), StoreError>;
 }

@@ -57,12 +57,19 @@ pub enum Command {
     /// Serve the REST API, the dashboard and the Telegram webhook or poller (the default).
     Serve,
     /// Check the configuration and the store, recount every conversation's and contact's counters
-    /// from the stored messages, print each difference and a summary, and exit: 0 when all agree,
-    /// 1 when some differ (without --repair), 2 on an error.
+    /// from the stored messages, list the parked updates (Telegram updates the store refused),
+    /// print each difference and a summary, and exit: 0 when all agree and nothing is parked,
+    /// 1 when some counters differ (without --repair) or updates stay parked, 2 on an error.
     Check {
-        /// Write the recounted values where they differ (then exit 0).
+        /// Write the recounted values where they differ.
         #[arg(long)]
         repair: bool,
+        /// First replay every parked update through the normal ingest; stored ones are removed.
+        #[arg(long)]
+        retry_parked: bool,
+        /// First forget the parked update with this id without storing it (repeatable).
+        #[arg(long, value_name = "UPDATE_ID")]
+        discard_parked: Vec<i64>,
     },
 }
 

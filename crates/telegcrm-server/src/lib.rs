@@ -6,6 +6,7 @@
 
 pub mod app;
 pub mod auth;
+mod check;
 pub mod config;
 pub mod dashboard;
 pub mod error;
@@ -102,44 +103,6 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
-/// `telegcrm check [--repair]`: the store answers, and its counters agree with its messages.
-async fn check(config: &Config, repair: bool) -> ExitCode {
-    let store = match app::open_store(config).await {
-        Ok(s) => s,
-        Err(e) => {
-            eprintln!("telegcrm: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let service = CrmService::new(store);
-    if let Err(e) = service.ping().await {
-        eprintln!("telegcrm: TELEGCRM_STORE: the store does not answer: {e}");
-        return ExitCode::from(2);
-    }
-    let report = match service.check(repair).await {
-        Ok(r) => r,
-        Err(e) => {
-            eprintln!("telegcrm: check: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let found = report.differences.len();
-    // The report is the command's output, for people and scripts.
-    #[allow(clippy::print_stdout)]
-    {
-        for d in &report.differences {
-            println!("{d}");
-        }
-        let outcome = match (found, repair) {
-            (0, _) => "all counters agree with the messages".to_owned(),
-            (n, true) => format!("{n} differences, repaired"),
-            (n, false) => format!("{n} differences (run `telegcrm check --repair` to write the recounted values)"),
-        };
-        println!("checked {} conversations, {} contacts, {} messages: {outcome}", report.conversations, report.contacts, report.messages);
-    }
-    if found > 0 && !repair { ExitCode::from(1) } else { ExitCode::SUCCESS }
-}
-
 /// The program: parses the command line, starts, serves until SIGTERM or Ctrl-C, stops cleanly.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -160,7 +123,9 @@ pub fn run() -> ExitCode {
     };
     runtime.block_on(async move {
         match cli.command.unwrap_or(Command::Serve) {
-            Command::Check { repair } => check(&config, repair).await,
+            Command::Check { repair, retry_parked, discard_parked } => {
+                check::run(&config, check::Options { repair, retry_parked, discard_parked }).await
+            }
             Command::Serve => {
                 let running = match start(&config).await {
                     Ok(r) => r,

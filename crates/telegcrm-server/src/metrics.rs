@@ -22,6 +22,8 @@ const LATENCY: &str = "telegcrm_http_request_duration_seconds";
 const INGESTED: &str = "telegcrm_ingested_updates_total";
 const SKIPPED: &str = "telegcrm_skipped_updates_total";
 const STORE_ERRORS: &str = "telegcrm_store_errors_total";
+const PARKED: &str = "telegcrm_updates_parked_total";
+const DROPPED: &str = "telegcrm_updates_dropped_total";
 
 /// How often samples not yet scraped are folded into the histogram, so memory stays bounded
 /// when nobody scrapes `/metrics`.
@@ -74,8 +76,10 @@ fn install() -> Metrics {
     describe_counter!(INGESTED, "Telegram updates stored.");
     describe_counter!(SKIPPED, "Telegram updates skipped (kinds not handled).");
     describe_counter!(STORE_ERRORS, "Store operations that failed.");
+    describe_counter!(PARKED, "Telegram updates the store refused and this process parked.");
+    describe_counter!(DROPPED, "Telegram updates the store refused and this process dropped (parked updates at their cap).");
     // Counters appear from the start, at zero, so a dashboard can tell "none" from "not exported".
-    for name in [INGESTED, SKIPPED, STORE_ERRORS] {
+    for name in [INGESTED, SKIPPED, STORE_ERRORS, PARKED, DROPPED] {
         counter!(name).increment(0);
     }
     Metrics { handle, last_update_micros: AtomicI64::new(0) }
@@ -107,13 +111,45 @@ impl Metrics {
         counter!(SKIPPED).increment(n);
     }
 
+    /// Counts Telegram updates the store refused: parked, and dropped (parked updates at their cap).
+    pub fn refused(&self, parked: u64, dropped: u64) {
+        counter!(PARKED).increment(parked);
+        counter!(DROPPED).increment(dropped);
+    }
+
     /// Counts a store failure.
     pub fn store_error(&self) {
         counter!(STORE_ERRORS).increment(1);
     }
 
-    /// The Prometheus text exposition.
-    pub fn render(&self) -> String {
-        self.handle.as_ref().map(PrometheusHandle::render).unwrap_or_default()
+    /// The Prometheus text exposition; `store` adds what the store holds (when it answered),
+    /// read at each scrape because every instance shares it.
+    pub fn render(&self, store: Option<&StoreGauges>) -> String {
+        use std::fmt::Write;
+        let mut out = self.handle.as_ref().map(PrometheusHandle::render).unwrap_or_default();
+        if let Some(g) = store {
+            let _ = writeln!(
+                out,
+                "# HELP telegcrm_parked_updates Telegram updates the store refused that are parked now (in the store, every instance).\n\
+                 # TYPE telegcrm_parked_updates gauge\ntelegcrm_parked_updates {}",
+                g.parked
+            );
+            let _ = writeln!(
+                out,
+                "# HELP telegcrm_parked_dropped_total Refused Telegram updates not parked because the cap was reached (in the store, since it was made).\n\
+                 # TYPE telegcrm_parked_dropped_total counter\ntelegcrm_parked_dropped_total {}",
+                g.dropped
+            );
+        }
+        out
     }
+}
+
+/// What the store holds, read when `/metrics` is scraped.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct StoreGauges {
+    /// Updates parked now.
+    pub parked: u64,
+    /// Refused updates dropped at the cap, ever.
+    pub dropped: u64,
 }

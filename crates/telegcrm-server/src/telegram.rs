@@ -6,7 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use serde_json::{Value, json};
 use telegcrm_domain::{AvatarId, CrmService};
-use telegcrm_telegram::{IngestOutcome, PollLease, Poller, PollerConfig, TelegramApi, TelegramIngest, WebhookError};
+use telegcrm_telegram::{BatchReport, IngestOutcome, PollLease, Poller, PollerConfig, TelegramApi, TelegramIngest, WebhookError};
 use tokio::sync::{OnceCell, watch};
 use tokio::task::JoinHandle;
 
@@ -48,7 +48,7 @@ fn outcome_json(o: &IngestOutcome) -> Value {
     json!({
         "stored": r.messages_stored, "duplicates": r.duplicates, "edits": r.edits_applied,
         "deletions": r.deletions_applied, "connections": r.connections, "ignored": r.ignored,
-        "unowned": o.unowned, "linked": o.linked,
+        "unowned": o.unowned, "linked": o.linked, "parked": o.parked, "dropped": o.dropped,
     })
 }
 
@@ -57,7 +57,13 @@ impl TelegramIntegration for Telegram {
     async fn handle_webhook(&self, body: &[u8]) -> Result<Value, ApiError> {
         match telegcrm_telegram::handle_webhook_body(&self.ingest, body).await {
             Ok(Some(outcome)) => {
-                crate::metrics::global().ingested(1);
+                // A refused update is parked (or dropped at the cap) and answered 200 all the same,
+                // or Telegram would deliver it again forever.
+                let refused = outcome.parked + outcome.dropped;
+                if refused == 0 {
+                    crate::metrics::global().ingested(1);
+                }
+                crate::metrics::global().refused(outcome.parked, outcome.dropped);
                 Ok(outcome_json(&outcome))
             }
             Ok(None) => {
@@ -111,7 +117,8 @@ pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
             let api = TelegramApi::new(&config.telegram_api_url, token.expose());
             let ingest = TelegramIngest::new(service.clone(), config.owner_avatar_id, api.bot_id());
             let lease = PollLease { holder: instance.clone(), ttl: config.telegram_poll_lease };
-            let poller = Poller::new(api.clone(), ingest, PollerConfig { lease: Some(lease), ..PollerConfig::default() });
+            let poller = Poller::new(api.clone(), ingest, PollerConfig { lease: Some(lease), ..PollerConfig::default() })
+                .with_observer(std::sync::Arc::new(observe_batch));
             handles.push(tokio::spawn(async move {
                 let summary = poller.run(stopped).await;
                 tracing::info!(?summary, "the Telegram poller stopped");
@@ -144,6 +151,18 @@ pub fn start_jobs(service: &CrmService, config: &Config) -> Jobs {
         handles.push(tokio::spawn(crate::reminders::run(service, gateway, instance, stopped)));
     }
     Jobs { stop, handles }
+}
+
+/// Counts a polled batch in the metrics.
+fn observe_batch(b: &BatchReport) {
+    let m = crate::metrics::global();
+    let refused = b.outcome.parked + b.outcome.dropped;
+    let stored = b.updates.saturating_sub(refused + b.outcome.unowned);
+    if stored > 0 {
+        m.ingested(stored);
+    }
+    m.skipped(b.skipped);
+    m.refused(b.outcome.parked, b.outcome.dropped);
 }
 
 /// This process's name in leases and claims when `TELEGCRM_INSTANCE` is not set: host, process

@@ -5,9 +5,10 @@
 //! ordered sets serve message pages). Nothing survives the process.
 
 mod index;
+mod parked;
 mod tx;
 
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::sync::{RwLock, RwLockReadGuard, RwLockWriteGuard};
 
 use async_trait::async_trait;
@@ -48,6 +49,9 @@ struct Inner {
     terms: TermIndex,
     state: HashMap<String, String>,
     leases: HashMap<String, (String, DateTime<Utc>)>,
+    parked: BTreeMap<i64, telegcrm_domain::ParkedUpdate>,
+    /// Refused updates not parked (the cap was reached).
+    dropped: u64,
 }
 
 impl MemoryStore {

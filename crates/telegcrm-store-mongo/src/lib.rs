@@ -18,6 +18,7 @@ mod indexes;
 mod ingest;
 mod lock;
 mod open;
+mod parked;
 mod revision;
 mod schema;
 mod search;
@@ -48,6 +49,8 @@ pub mod collections {
     pub const CONTACTS: &str = "contacts";
     /// Follow-ups.
     pub const FOLLOWUPS: &str = "followups";
+    /// Updates the store refused, kept as received (`_id` = the update id).
+    pub const PARKED_UPDATES: &str = "parked_updates";
     /// Small state: key/values (`_id` = `kv:<key>`) and leases (`_id` = `lease:<name>`).
     pub const STATE: &str = "state";
 }

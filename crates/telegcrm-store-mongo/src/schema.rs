@@ -2,7 +2,10 @@
 //! the database holds, so that an instance older than the database refuses it clearly instead of
 //! misreading it (as the SQLite store's `PRAGMA user_version`).
 //!
-//! Version 1 is the collections and indexes of [`crate::indexes::specs`]. A database without the
+//! Version 1 is the collections and indexes of [`crate::indexes::specs`]. The `parked_updates`
+//! collection came later without a new version: it is additive (no index beyond `_id`, created
+//! on first use) and a build that predates it neither reads nor misreads it, so raising the
+//! version would only make older instances refuse a database they can use. A database without the
 //! marker (fresh, or made before the marker existed) is version 0; opening it creates the indexes
 //! and writes version 1. The marker is written with an upsert that only raises the version
 //! (`$max`), so instances writing it at the same moment agree, and a racing insert that loses

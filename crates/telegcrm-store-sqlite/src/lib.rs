@@ -17,6 +17,7 @@
 //!   word.
 
 pub mod codec;
+mod parked;
 mod ports;
 mod rows;
 pub mod schema;

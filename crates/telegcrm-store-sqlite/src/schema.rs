@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every migration, in order.
-const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text];
+const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates];
 
 /// Version 1: the entities, their unique keys and the indexes the routes need.
 fn v1_tables(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -129,6 +129,25 @@ fn v2_full_text(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         }
     }
     Ok(())
+}
+
+/// Version 3: updates the store refused, kept as received (`ParkedUpdate`), one row per update
+/// id, and counters (`parked_dropped`: refused updates not kept because the cap was reached).
+fn v3_parked_updates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        r#"
+        CREATE TABLE parked_updates (
+            update_id INTEGER PRIMARY KEY NOT NULL,
+            raw TEXT NOT NULL,
+            raw_truncated INTEGER NOT NULL,
+            error TEXT NOT NULL,
+            first_attempt_at INTEGER NOT NULL,
+            last_attempt_at INTEGER NOT NULL,
+            attempts INTEGER NOT NULL
+        );
+        CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
+        "#,
+    )
 }
 
 /// What the full-text index holds for a message: its folded words, space-separated.

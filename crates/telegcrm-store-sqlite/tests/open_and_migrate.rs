@@ -7,8 +7,8 @@ use std::path::Path;
 use std::sync::Arc;
 
 use rusqlite::Connection;
-use telegcrm_domain::StoreError;
-use telegcrm_domain::ports::{StateStore, Store};
+use telegcrm_domain::ports::{ParkedStore, StateStore, Store};
+use telegcrm_domain::{ParkedUpdate, StoreError};
 use telegcrm_store_sqlite::schema::{APPLICATION_ID, SCHEMA_VERSION, migrate};
 use telegcrm_store_sqlite::{FILE_NAME, SqliteStore};
 use telegcrm_testkit::contract::Crm;
@@ -64,6 +64,26 @@ fn migrations_can_stop_at_an_earlier_version() {
 }
 
 #[tokio::test]
+async fn a_version_2_database_gains_parked_updates_and_keeps_its_data() {
+    let dir = tempfile::tempdir().unwrap();
+    {
+        let store = SqliteStore::open(dir.path()).unwrap();
+        store.put_state("telegram:offset", "812345679").await.unwrap();
+    }
+    let file = dir.path().join(FILE_NAME);
+    Connection::open(&file).unwrap().execute_batch("DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 2;").unwrap();
+    assert!(!tables(&file).iter().any(|t| t == "parked_updates"));
+    let store = SqliteStore::open(dir.path()).unwrap();
+    assert_eq!(pragma(&file, "user_version"), i64::from(SCHEMA_VERSION));
+    assert_eq!(store.get_state("telegram:offset").await.unwrap().as_deref(), Some("812345679"));
+    let parked = ParkedUpdate::new(812_345_679, r#"{"update_id":812345679}"#, "refused", at(1));
+    store.put_parked(&parked).await.unwrap();
+    store.add_dropped(3).await.unwrap();
+    assert_eq!(store.list_parked(None, 10).await.unwrap(), [parked]);
+    assert_eq!(store.dropped_count().await.unwrap(), 3);
+}
+
+#[tokio::test]
 async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
     let dir = tempfile::tempdir().unwrap();
     let chat;
@@ -76,9 +96,13 @@ async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
         crm.ingest([msg(incoming(&chat, 1, "Please send the quarterly invoice", at(1))), msg(incoming(&chat, 2, "Ещё один счёт", at(2)))])
             .await;
     }
-    // Take the file back to schema version 1, as an older build left it: no full-text index.
+    // Take the file back to schema version 1, as an older build left it: no full-text index,
+    // no parked updates.
     let file = dir.path().join(FILE_NAME);
-    Connection::open(&file).unwrap().execute_batch("DROP TABLE messages_fts; PRAGMA user_version = 1;").unwrap();
+    Connection::open(&file)
+        .unwrap()
+        .execute_batch("DROP TABLE messages_fts; DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 1;")
+        .unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     assert_eq!(pragma(&file, "user_version"), i64::from(SCHEMA_VERSION));
     let crm = Crm { owner, ..Crm::new(store) };

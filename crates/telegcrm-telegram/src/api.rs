@@ -1,7 +1,8 @@
 //! The Bot API calls the CRM makes, through frankenstein's async client.
 //!
 //! Answers are decoded as JSON values and read with the crate's own lenient types, so a field or
-//! update kind frankenstein does not know yet never fails a call.
+//! update kind frankenstein does not know yet never fails a call. `getUpdates` answers are kept
+//! as each update's JSON text, as sent.
 
 use std::time::Duration;
 
@@ -13,6 +14,7 @@ use frankenstein::{AsyncTelegramApi, Error as BotError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use thiserror::Error;
 
 use crate::wire;
@@ -126,8 +128,8 @@ impl TelegramApi {
         self.call("getMe", None::<()>, CALL_TIMEOUT).await
     }
 
-    /// `getUpdates` long poll: the raw updates, to be parsed one by one.
-    pub async fn get_updates(&self, offset: Option<i64>, timeout: Duration, limit: u32) -> Result<Vec<Value>, ApiError> {
+    /// `getUpdates` long poll: each update's JSON text as Telegram sent it, to be parsed one by one.
+    pub async fn get_updates(&self, offset: Option<i64>, timeout: Duration, limit: u32) -> Result<Vec<Box<RawValue>>, ApiError> {
         let params = GetUpdatesParams::builder()
             .maybe_offset(offset)
             .timeout(u32::try_from(timeout.as_secs()).unwrap_or(u32::MAX))
@@ -135,7 +137,13 @@ impl TelegramApi {
             .allowed_updates(allowed_updates())
             .build();
         // Telegram holds the call up to `timeout`; past that plus slack, the connection is dead.
-        self.call("getUpdates", Some(params), timeout + Duration::from_secs(15)).await
+        let timeout = timeout + Duration::from_secs(15);
+        let request = self.bot.request::<_, MethodResponse<Vec<Box<RawValue>>>>("getUpdates", Some(params));
+        let answer = tokio::time::timeout(timeout, request)
+            .await
+            .map_err(|_| ApiError::Network { method: "getUpdates", reason: format!("no answer within {} s", timeout.as_secs()) })?
+            .map_err(|e| ApiError::from_bot("getUpdates", e))?;
+        Ok(answer.result)
     }
 
     /// `deleteWebhook`, keeping pending updates (polling picks them up).

@@ -24,10 +24,10 @@ pub mod webhook;
 pub mod wire;
 
 pub use api::{ApiError, DEFAULT_API_URL, TelegramApi};
-pub use ingest::{IngestOutcome, TelegramIngest};
+pub use ingest::{IngestOutcome, RetrySummary, TelegramIngest};
 pub use link::start_code;
 pub use map::MapContext;
-pub use poller::{OFFSET_KEY, PollLease, PollSummary, Poller, PollerConfig};
+pub use poller::{BatchObserver, BatchReport, OFFSET_KEY, PollLease, PollSummary, Poller, PollerConfig};
 pub use sender::TelegramSender;
-pub use update::{ALLOWED_UPDATES, Update, UpdateError, UpdateKind, parse_update, parse_update_bytes};
+pub use update::{ALLOWED_UPDATES, Update, UpdateError, UpdateKind, parse_update, parse_update_bytes, parse_update_str};
 pub use webhook::{WebhookError, handle_webhook_body, parse_webhook_body, register_webhook};

@@ -2,7 +2,11 @@
 //!
 //! The offset is written in the same commit as the batch it confirms, so it advances only when
 //! the batch is durable: a crash replays the batch and idempotent ingest absorbs the replay.
+//! When the store refuses an update, the service parks it with its raw JSON and the offset moves
+//! past the batch (a poison update never stalls capture); when the store is unavailable, the
+//! batch is fetched again after a back-off.
 
+use std::sync::Arc;
 use std::time::Duration;
 
 use rand::Rng;
@@ -10,7 +14,7 @@ use tokio::sync::watch;
 
 use crate::api::{ApiError, TelegramApi};
 use crate::ingest::{IngestOutcome, TelegramIngest};
-use crate::update::parse_batch;
+use crate::update::parse_raw_batch;
 
 pub use telegcrm_domain::service::OFFSET_KEY;
 
@@ -66,18 +70,40 @@ pub struct PollSummary {
     pub unsupported: u64,
     /// Updates that did not parse, skipped.
     pub invalid: u64,
+    /// Stored batches in which the store refused some updates (parked or dropped).
+    pub refused_batches: u64,
     /// Failed calls or ingests that were retried.
     pub retries: u64,
     /// The next offset when it stopped.
     pub offset: Option<i64>,
 }
 
+/// One stored batch, as an observer sees it.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct BatchReport {
+    /// Updates of handled kinds in the batch.
+    pub updates: u64,
+    /// Updates skipped: kinds not handled, or bodies that do not parse.
+    pub skipped: u64,
+    /// What ingest did with them.
+    pub outcome: IngestOutcome,
+}
+
+/// Told what each stored batch did (metrics, say).
+pub type BatchObserver = Arc<dyn Fn(&BatchReport) + Send + Sync>;
+
 /// Long-polls Telegram and ingests what arrives until told to stop.
-#[derive(Debug)]
 pub struct Poller {
     api: TelegramApi,
     ingest: TelegramIngest,
     config: PollerConfig,
+    observer: Option<BatchObserver>,
+}
+
+impl std::fmt::Debug for Poller {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Poller").field("api", &self.api).field("config", &self.config).finish_non_exhaustive()
+    }
 }
 
 /// Whether to go on after a wait.
@@ -89,7 +115,14 @@ enum Flow {
 impl Poller {
     /// A poller over `api` that stores through `ingest`.
     pub fn new(api: TelegramApi, ingest: TelegramIngest, config: PollerConfig) -> Self {
-        Self { api, ingest, config }
+        Self { api, ingest, config, observer: None }
+    }
+
+    /// Calls `observer` with what each stored batch did.
+    #[must_use]
+    pub fn with_observer(mut self, observer: BatchObserver) -> Self {
+        self.observer = Some(observer);
+        self
     }
 
     /// Runs until `shutdown` turns `true` (or its sender is dropped). Calls `deleteWebhook` first,
@@ -172,7 +205,7 @@ impl Poller {
                     Flow::Stop => break,
                 },
             };
-            let batch = parse_batch(values);
+            let batch = parse_raw_batch(values);
             let Some(next) = batch.next_offset() else {
                 failures = 0;
                 continue;
@@ -187,7 +220,11 @@ impl Poller {
                     summary.ingested.add(&outcome);
                     summary.unsupported += batch.unsupported;
                     summary.invalid += batch.invalid;
-                    tracing::debug!(updates = batch.updates.len(), next_offset = next, "stored a Telegram batch");
+                    summary.refused_batches += u64::from(outcome.parked + outcome.dropped > 0);
+                    if let Some(observe) = &self.observer {
+                        observe(&BatchReport { updates: batch.updates.len() as u64, skipped: batch.unsupported + batch.invalid, outcome });
+                    }
+                    tracing::debug!(updates = batch.updates.len(), next_offset = next, parked = outcome.parked, "stored a Telegram batch");
                 }
                 Err(e) => {
                     tracing::error!(error = %e, "storing a Telegram batch failed; it will be fetched again");

@@ -1,10 +1,12 @@
 //! Parsing updates one at a time, from raw bytes or JSON values.
 //!
 //! Each update is parsed on its own: an update kind we do not handle, or one whose body does not
-//! parse, is skipped and counted and never fails the updates around it.
+//! parse, is skipped and counted and never fails the updates around it. Each keeps its JSON text
+//! as received ([`Update::raw`]), so that an update the store refuses is parked exactly as it came.
 
 use serde::de::DeserializeOwned;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use thiserror::Error;
 
 use crate::wire::{BusinessConnection, BusinessMessagesDeleted, Message};
@@ -28,6 +30,9 @@ pub struct Update {
     pub update_id: i64,
     /// What happened.
     pub kind: UpdateKind,
+    /// The update's JSON text as received (from a `getUpdates` answer or a webhook body; an
+    /// update parsed from a [`Value`] has that value's JSON).
+    pub raw: String,
 }
 
 /// What an update carries.
@@ -106,28 +111,39 @@ impl UpdateError {
     }
 }
 
-/// Parses one update from raw bytes.
+/// Parses one update from raw bytes (a webhook body), keeping them as its raw text.
 pub fn parse_update_bytes(bytes: &[u8]) -> Result<Update, UpdateError> {
-    let value: Value = serde_json::from_slice(bytes).map_err(UpdateError::NotJson)?;
-    parse_update(value)
+    let text = std::str::from_utf8(bytes).map_err(|e| UpdateError::NotJson(serde::de::Error::custom(e)))?;
+    parse_update_str(text)
 }
 
-/// Parses one update from a JSON value (one element of a `getUpdates` answer).
+/// Parses one update from its JSON text, keeping the text as its raw text.
+pub fn parse_update_str(text: &str) -> Result<Update, UpdateError> {
+    let value: Value = serde_json::from_str(text).map_err(UpdateError::NotJson)?;
+    parse_value(value, text.to_owned())
+}
+
+/// Parses one update from a JSON value; its raw text is the value's JSON.
 pub fn parse_update(value: Value) -> Result<Update, UpdateError> {
+    let raw = value.to_string();
+    parse_value(value, raw)
+}
+
+fn parse_value(value: Value, raw: String) -> Result<Update, UpdateError> {
     let Value::Object(mut map) = value else {
         return Err(UpdateError::NotAnUpdate("expected a JSON object"));
     };
     let update_id = map.get("update_id").and_then(Value::as_i64).ok_or(UpdateError::NotAnUpdate("no numeric update_id"))?;
     for &kind in ALLOWED_UPDATES {
         if let Some(body) = map.remove(kind) {
-            return typed(kind, update_id, body);
+            return typed(kind, update_id, body).map(|kind| Update { update_id, kind, raw });
         }
     }
     let kind = map.keys().find(|k| *k != "update_id").cloned().unwrap_or_default();
     Err(UpdateError::Unsupported { update_id, kind })
 }
 
-fn typed(kind: &'static str, update_id: i64, body: Value) -> Result<Update, UpdateError> {
+fn typed(kind: &'static str, update_id: i64, body: Value) -> Result<UpdateKind, UpdateError> {
     let kind = match kind {
         "message" => UpdateKind::Message(body_of(kind, update_id, body)?),
         "edited_message" => UpdateKind::EditedMessage(body_of(kind, update_id, body)?),
@@ -139,7 +155,7 @@ fn typed(kind: &'static str, update_id: i64, body: Value) -> Result<Update, Upda
         "deleted_business_messages" => UpdateKind::DeletedBusinessMessages(body_of(kind, update_id, body)?),
         other => return Err(UpdateError::Unsupported { update_id, kind: other.to_owned() }),
     };
-    Ok(Update { update_id, kind })
+    Ok(kind)
 }
 
 fn body_of<T: DeserializeOwned>(kind: &'static str, update_id: i64, body: Value) -> Result<T, UpdateError> {
@@ -171,20 +187,42 @@ pub fn parse_batch(values: Vec<Value>) -> ParsedBatch {
     let mut batch = ParsedBatch::default();
     for value in values {
         let id = value.get("update_id").and_then(Value::as_i64);
-        batch.last_update_id = batch.last_update_id.max(id);
-        match parse_update(value) {
-            Ok(update) => batch.updates.push(update),
+        batch.take(id, parse_update(value));
+    }
+    batch
+}
+
+/// Parses every element of a `getUpdates` result, as the JSON text Telegram sent, on its own;
+/// each update keeps its text.
+pub fn parse_raw_batch(values: Vec<Box<RawValue>>) -> ParsedBatch {
+    let mut batch = ParsedBatch::default();
+    for raw in values {
+        let parsed = parse_update_str(raw.get());
+        // An element without an update id moves no offset, as in `parse_batch`.
+        let id = match &parsed {
+            Ok(u) => Some(u.update_id),
+            Err(e) => e.update_id().or_else(|| serde_json::from_str::<Value>(raw.get()).ok()?.get("update_id")?.as_i64()),
+        };
+        batch.take(id, parsed);
+    }
+    batch
+}
+
+impl ParsedBatch {
+    fn take(&mut self, id: Option<i64>, parsed: Result<Update, UpdateError>) {
+        self.last_update_id = self.last_update_id.max(id);
+        match parsed {
+            Ok(update) => self.updates.push(update),
             Err(e @ UpdateError::Unsupported { .. }) => {
                 tracing::debug!(error = %e, "skipping update");
-                batch.unsupported += 1;
+                self.unsupported += 1;
             }
             Err(e) => {
                 tracing::warn!(error = %e, "skipping an update that does not parse");
-                batch.invalid += 1;
+                self.invalid += 1;
             }
         }
     }
-    batch
 }
 
 #[cfg(test)]
@@ -216,5 +254,20 @@ mod tests {
         assert_eq!(batch.updates.len(), 2);
         assert_eq!((batch.invalid, batch.unsupported), (1, 1));
         assert_eq!(batch.next_offset(), Some(5));
+    }
+
+    #[test]
+    fn a_raw_batch_keeps_each_updates_text_as_sent() {
+        let texts = [
+            r#"{"update_id":7, "message":{"message_id":1,"date":1,"chat":{"id":1,"type":"private"},"text":"Zoë \u00fc  ✓"}}"#,
+            r#"{"update_id": 8, "poll_answer": {}}"#,
+            r#"{"update_id":9,"message":{"message_id":"broken"}}"#,
+        ];
+        let raw: Vec<Box<RawValue>> = texts.iter().map(|t| RawValue::from_string((*t).to_owned()).unwrap()).collect();
+        let batch = parse_raw_batch(raw);
+        assert_eq!(batch.updates.len(), 1);
+        assert_eq!(batch.updates[0].raw, texts[0], "key order, spacing and escapes as Telegram sent them");
+        assert_eq!((batch.unsupported, batch.invalid, batch.next_offset()), (1, 1, Some(10)));
+        assert_eq!(parse_update_bytes(texts[0].as_bytes()).unwrap().raw, texts[0]);
     }
 }

@@ -13,7 +13,8 @@ pub enum WebhookError {
     /// The body is not a Telegram update (answer 400).
     #[error(transparent)]
     BadBody(UpdateError),
-    /// Storing failed (answer 5xx, so Telegram retries).
+    /// Storing failed for a passing reason, the store being unavailable (answer 5xx, so Telegram
+    /// retries). An update the store refuses is not an error: it is parked.
     #[error(transparent)]
     Ingest(#[from] CrmError),
 }
@@ -32,8 +33,9 @@ pub fn parse_webhook_body(bytes: &[u8]) -> Result<Option<Update>, UpdateError> {
     }
 }
 
-/// Handles one webhook body: parse, map and store. Returns once the update is durably stored;
-/// `None` when it was skipped.
+/// Handles one webhook body: parse, map and store. Returns once the update is durably stored, or
+/// durably parked with its raw body when the store refuses it (`parked` = 1: answer 200, or
+/// Telegram would redeliver it forever); `None` when it was skipped.
 pub async fn handle_webhook_body(ingest: &TelegramIngest, bytes: &[u8]) -> Result<Option<IngestOutcome>, WebhookError> {
     match parse_webhook_body(bytes).map_err(WebhookError::BadBody)? {
         Some(update) => Ok(Some(ingest.ingest(std::slice::from_ref(&update), Vec::new()).await?)),

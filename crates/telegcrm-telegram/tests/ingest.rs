@@ -167,3 +167,21 @@ async fn webhook_body_is_stored_once_and_unknown_kinds_are_skipped() {
     let c = &conversations(&service, owner).await[0];
     assert_eq!((c.unread_count, c.message_count), (1, 1));
 }
+
+#[tokio::test]
+async fn a_webhook_update_the_store_refuses_is_parked_as_sent_and_answered() {
+    let store = Arc::new(telegcrm_testkit::refusing::RefusingStore::new(Arc::new(MemoryStore::new())));
+    store.refuse_text("☠");
+    let service = CrmService::new(store.clone());
+    let ingest = TelegramIngest::new(service.clone(), Some(AvatarId::new()), Some(BOT_ID));
+    let body = format!(r#"{{"update_id": 555,  "message": {}}}"#, text_from_ada(9, "Zahlung ☠ offen"));
+
+    let outcome = handle_webhook_body(&ingest, body.as_bytes()).await.unwrap().unwrap();
+    assert_eq!((outcome.parked, outcome.report.messages_stored), (1, 0), "parked, so the webhook answers 200");
+    assert_eq!(service.parked_update(555).await.unwrap().raw, body, "the body byte for byte");
+
+    store.set_unavailable(true);
+    let failed = handle_webhook_body(&ingest, body.replace("555", "556").as_bytes()).await;
+    assert!(matches!(failed, Err(telegcrm_telegram::WebhookError::Ingest(_))), "a store that is down answers 5xx: {failed:?}");
+    assert_eq!(service.parked_count().await.unwrap(), 1);
+}

@@ -10,6 +10,7 @@ use telegcrm_store_memory::MemoryStore;
 use telegcrm_telegram::{OFFSET_KEY, PollLease, PollSummary, Poller, PollerConfig, TelegramApi, TelegramIngest};
 use telegcrm_testkit::fake_telegram::updates::*;
 use telegcrm_testkit::fake_telegram::{BOT_ID, FakeTelegram, Fault};
+use telegcrm_testkit::refusing::RefusingStore;
 use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
@@ -241,4 +242,96 @@ async fn with_a_lease_one_of_two_pollers_polls_and_the_other_takes_over_when_it_
     // Each poller files what it stored under its own default owner: a double poll would show twice.
     let (by_a, by_b) = (message_count(&service, owner_a).await, message_count(&service, owner_b).await);
     assert_eq!((by_a, by_b), (3, 3), "every update stored once, by whichever instance held the lease");
+}
+
+/// A store that refuses the updates whose text holds `☠` (as if a record they need did not
+/// decode), under a poller.
+fn refusing() -> (Arc<RefusingStore>, CrmService) {
+    let store = Arc::new(RefusingStore::new(Arc::new(MemoryStore::new())));
+    store.refuse_text("☠");
+    let service = CrmService::new(store.clone());
+    (store, service)
+}
+
+async fn wait_for(what: &str, mut done: impl AsyncFnMut() -> bool) {
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !done().await {
+        assert!(Instant::now() < deadline, "timed out waiting for {what}");
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_refused_update_is_parked_with_its_raw_json_and_polling_moves_on() {
+    let fake = FakeTelegram::start();
+    let (store, service) = refusing();
+    fake.push("message", text_from_ada(1, "Guten Morgen"));
+    let poison = fake.push("message", text_from_ada(2, "Rechnung ☠ Nr. 4711"));
+    let last = fake.push("message", text_from_ada(3, "Noch da?"));
+    let running = start_with(&fake, service, config());
+    assert!(fake.wait_until_confirmed(Duration::from_secs(10)).await, "the poller stalled on the refused update");
+    assert_eq!(fake.last_offset(), Some(last + 1));
+
+    // Capture goes on after it.
+    fake.push("message", text_from_ada(4, "Hallo?"));
+    assert!(fake.wait_until_confirmed(Duration::from_secs(10)).await);
+    let (service, owner, summary) = running.stop().await;
+    assert_eq!(message_count(&service, owner).await, 3, "the refused update's neighbours are stored");
+    assert_eq!((summary.ingested.parked, summary.ingested.dropped, summary.refused_batches), (1, 0, 1));
+    assert_eq!(service.polling_offset().await.unwrap(), Some(last + 2));
+
+    let parked = service.parked_updates(None, 10).await.unwrap();
+    assert_eq!(parked.iter().map(|p| p.update_id).collect::<Vec<_>>(), [poison]);
+    let raw: serde_json::Value = serde_json::from_str(&parked[0].raw).unwrap();
+    assert_eq!(raw["update_id"], poison);
+    assert_eq!(raw["message"]["text"], "Rechnung ☠ Nr. 4711");
+    assert_eq!(raw["message"]["from"]["first_name"], "Ada");
+    assert!(parked[0].error.contains("does not decode"), "{}", parked[0].error);
+
+    // Still refused: a replay counts the attempt. Once the cause is gone it is stored once.
+    let ingest = TelegramIngest::new(service.clone(), Some(owner), Some(BOT_ID));
+    let still = ingest.retry_all_parked().await.unwrap();
+    assert_eq!((still.stored.len(), still.refused.len()), (0, 1));
+    assert_eq!(service.parked_update(poison).await.unwrap().attempts, 2);
+    store.accept_all();
+    let replayed = ingest.retry_all_parked().await.unwrap();
+    assert_eq!(replayed.stored, [poison]);
+    assert_eq!(service.parked_count().await.unwrap(), 0);
+    assert_eq!(ingest.retry_all_parked().await.unwrap(), Default::default());
+    assert_eq!(message_count(&service, owner).await, 4);
+    let texts = all_texts(&service, owner).await;
+    assert_eq!(texts.iter().filter(|t| t.contains('☠')).count(), 1, "stored exactly once: {texts:?}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_unavailable_store_parks_nothing_and_the_batch_is_fetched_again() {
+    let fake = FakeTelegram::start();
+    let (store, service) = refusing();
+    store.set_unavailable(true);
+    fake.push("message", text_from_ada(1, "Guten Morgen"));
+    let last = fake.push("message", text_from_ada(2, "Noch da?"));
+    let running = start_with(&fake, service.clone(), config());
+    wait_for("three failed ingests", async || store.refusals() >= 3).await;
+    assert_eq!(service.parked_count().await.unwrap(), 0, "a passing failure parks nothing");
+    assert_eq!(fake.last_offset(), None, "nothing confirmed while the store is down");
+    assert!(fake.calls_of("getUpdates").len() >= 3, "the batch is fetched again");
+
+    store.set_unavailable(false);
+    assert!(fake.wait_until_confirmed(Duration::from_secs(10)).await);
+    let (service, owner, summary) = running.stop().await;
+    assert_eq!(message_count(&service, owner).await, 2);
+    assert_eq!(service.parked_count().await.unwrap(), 0);
+    assert_eq!(summary.ingested.parked, 0);
+    assert!(summary.retries >= 3, "{summary:?}");
+    assert_eq!(service.polling_offset().await.unwrap(), Some(last + 1));
+}
+
+async fn all_texts(service: &CrmService, owner: AvatarId) -> Vec<String> {
+    let page = service.list_conversations(owner, &ConversationFilter::default(), &PageRequest::first(200).unwrap()).await.unwrap();
+    let mut texts = Vec::new();
+    for c in page.items {
+        let messages = service.messages(owner, c.id, &PageRequest::first(200).unwrap()).await.unwrap();
+        texts.extend(messages.items.into_iter().map(|m| m.content));
+    }
+    texts
 }

@@ -7,6 +7,7 @@
 
 use chrono::{DateTime, Duration, TimeZone, Utc};
 use telegcrm_domain::event::{BusinessConnection, CapturedDeletion, CapturedEdit, CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
+use telegcrm_domain::service::ReceivedUpdate;
 use telegcrm_domain::{AvatarId, ChatKey, ChatType, Direction, Media, MessageType, Tag};
 
 /// Monday 2026-03-02 09:00:00 UTC: minute 0 of every fixture.
@@ -204,4 +205,22 @@ pub fn business_connection(owner: AvatarId, connection_id: &str, date: DateTime<
         can_reply: true,
         date,
     })
+}
+
+/// A private message as Telegram delivers it: `update_id`, the raw update JSON a poller or the
+/// webhook received (the shape of the Bot API's `message` update), and the event it maps to.
+pub fn received(update_id: i64, message: CapturedMessage) -> ReceivedUpdate {
+    let sender = message.sender.clone().unwrap_or_default();
+    let raw = serde_json::json!({
+        "update_id": update_id,
+        "message": {
+            "message_id": message.telegram_message_id,
+            "from": {"id": sender.id, "is_bot": sender.is_bot, "first_name": sender.first_name, "last_name": sender.last_name, "username": sender.username},
+            "chat": {"id": message.chat.key.chat_id, "type": "private", "first_name": sender.first_name, "last_name": sender.last_name},
+            "date": message.sent_at.timestamp(),
+            "text": message.text,
+        }
+    })
+    .to_string();
+    ReceivedUpdate { update_id, raw, events: vec![msg(message)] }
 }

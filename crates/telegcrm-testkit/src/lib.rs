@@ -12,3 +12,4 @@ pub mod contract;
 pub mod fake_oasis;
 pub mod fake_telegram;
 pub mod fixtures;
+pub mod refusing;

@@ -4,10 +4,12 @@ mod contact;
 mod conversation;
 mod followup;
 mod message;
+mod parked;
 mod recount;
 
 pub use contact::{Contact, ContactChange};
 pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
 pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
 pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};
+pub use parked::{MAX_PARKED_ERROR_CHARS, MAX_PARKED_RAW_BYTES, ParkedUpdate};
 pub use recount::{ContactCounts, ContactTally, ConversationCounts};

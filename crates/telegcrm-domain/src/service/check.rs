@@ -1,15 +1,18 @@
 //! `telegcrm check`: every conversation's and contact's counters recounted from the stored
-//! messages, differences reported and, on request, repaired.
+//! messages, differences reported and, on request, repaired; and the updates parked.
 
 use std::fmt;
 
 use crate::error::CrmError;
 use crate::ids::AvatarId;
-use crate::model::{Contact, ContactChange, ContactTally, Conversation, ConversationChange, ConversationCounts, Message};
+use crate::model::{Contact, ContactChange, ContactTally, Conversation, ConversationChange, ConversationCounts, Message, ParkedUpdate};
 use crate::page::{Limit, Page, PageRequest};
 use crate::ports::{ContactFilter, ConversationFilter};
 
 use super::CrmService;
+
+/// How many parked updates a check report lists (the oldest ids).
+pub const CHECK_LISTS_PARKED: usize = 100;
 
 /// What a check found.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -24,6 +27,12 @@ pub struct CheckReport {
     pub differences: Vec<Difference>,
     /// Whether the differences were written back.
     pub repaired: bool,
+    /// Updates the store refused that are parked.
+    pub parked: u64,
+    /// The first [`CHECK_LISTS_PARKED`] of them, lowest update id first.
+    pub parked_listed: Vec<ParkedUpdate>,
+    /// Refused updates dropped because the cap of parked updates was reached.
+    pub parked_dropped: u64,
 }
 
 /// One stored counter that differs from its recount.
@@ -72,12 +81,15 @@ impl CrmService {
     /// Recounts every owner's conversations and contacts from their messages
     /// ([`ConversationCounts::of`], [`ContactTally`]) and reports what differs; with `repair`,
     /// writes the recounted values. Meant for a quiet store: messages captured while it runs may
-    /// be reported (run it again).
+    /// be reported (run it again). Also counts and lists the parked updates.
     pub async fn check(&self, repair: bool) -> Result<CheckReport, CrmError> {
         let mut report = CheckReport { repaired: repair, ..CheckReport::default() };
         for owner in self.store.list_owners().await? {
             self.check_owner(owner, repair, &mut report).await?;
         }
+        report.parked = self.store.count_parked().await?;
+        report.parked_listed = self.store.list_parked(None, CHECK_LISTS_PARKED).await?;
+        report.parked_dropped = self.store.dropped_count().await?;
         Ok(report)
     }
 

@@ -8,6 +8,7 @@ mod contacts;
 mod conversations;
 mod followups;
 mod links;
+mod parked;
 mod reminders;
 mod search;
 
@@ -15,11 +16,12 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
-pub use self::check::{CheckReport, Difference};
+pub use self::check::{CHECK_LISTS_PARKED, CheckReport, Difference};
 pub use self::contacts::ContactUpdate;
 pub use self::conversations::ConversationUpdate;
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
 pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar_link_key, code_key, user_link_key};
+pub use self::parked::{MAX_PARKED, MAX_PARKED_PAGE, ReceivedUpdate, Replay, UpdatesReport};
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
@@ -35,11 +37,13 @@ pub struct Settings {
     /// How many of the newest matching messages search ranks by relevance. Bounds the work of a
     /// query over a common word; older matches beyond it are not returned.
     pub search_candidates: usize,
+    /// How many refused updates are kept parked; one refused beyond that is dropped and counted.
+    pub max_parked: usize,
 }
 
 impl Default for Settings {
     fn default() -> Self {
-        Self { priority_rules: PriorityRules::default(), search_candidates: 250 }
+        Self { priority_rules: PriorityRules::default(), search_candidates: 250, max_parked: parked::MAX_PARKED }
     }
 }
 

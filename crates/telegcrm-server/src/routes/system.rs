@@ -20,9 +20,16 @@ pub async fn readyz(state: State) -> ApiResult {
     Ok(ok(json!({ "status": "ready" })))
 }
 
-/// GET /metrics: Prometheus text.
-pub async fn metrics() -> HttpResponse {
-    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::global().render())
+/// GET /metrics: Prometheus text, with the store's parked updates when the store answers.
+pub async fn metrics(state: State) -> HttpResponse {
+    let store = match tokio::try_join!(state.service.parked_count(), state.service.parked_dropped()) {
+        Ok((parked, dropped)) => Some(crate::metrics::StoreGauges { parked, dropped }),
+        Err(e) => {
+            tracing::warn!(error = %e, "/metrics: cannot count the parked updates");
+            None
+        }
+    };
+    HttpResponse::Ok().content_type("text/plain; version=0.0.4").body(crate::metrics::global().render(store.as_ref()))
 }
 
 /// GET /api/telegram-crm/openapi.json

@@ -20,6 +20,7 @@ pub mod conversations;
 pub mod followups;
 pub mod isolation;
 pub mod pagination;
+pub mod parked;
 pub mod priority;
 pub mod search;
 pub mod state;
@@ -128,6 +129,15 @@ macro_rules! __store_contract_cases {
             plain state::lease_is_exclusive_until_it_expires,
             plain state::released_lease_is_free_for_another_holder,
             multi state::lease_goes_to_one_of_many_racing_holders,
+            plain parked::parked_updates_are_kept_listed_by_id_and_counted,
+            multi parked::dropped_updates_are_counted_without_losing_concurrent_additions,
+            plain parked::a_refused_update_is_parked_and_the_rest_of_its_batch_is_stored,
+            plain parked::a_passing_store_failure_parks_nothing,
+            plain parked::an_update_refused_again_counts_another_attempt,
+            plain parked::retrying_a_parked_update_after_the_cause_is_gone_stores_it_once,
+            plain parked::a_discarded_parked_update_is_gone,
+            plain parked::refused_updates_beyond_the_cap_are_dropped_and_counted,
+            plain parked::check_counts_and_lists_parked_updates,
         }
     };
 }
