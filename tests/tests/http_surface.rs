@@ -5,8 +5,23 @@ mod common;
 
 use common::*;
 use serde_json::{Value, json};
-use telegcrm_server::openapi::OPERATIONS;
 use telegcrm_testkit::fake_oasis::sign_hs256;
+
+/// Every registered API route: (lower-case method, path under the prefix), and whether the
+/// OpenAPI document says it needs credentials.
+fn operations() -> Vec<(String, &'static str, bool)> {
+    let doc: Value = serde_json::from_str(telegcrm_server::openapi::json()).unwrap();
+    telegcrm_server::routes::registered()
+        .into_iter()
+        .map(|(method, path)| {
+            let method = method.as_str().to_lowercase();
+            let op = &doc["paths"][format!("/api/telegram-crm{path}")][&method];
+            // The document's own `security` (none, or the webhook's secret) overrides the global one.
+            let authenticated = op.get("security").is_none();
+            (method, path, authenticated)
+        })
+        .collect()
+}
 
 fn concrete(path: &str) -> String {
     path.replace("{id}", "0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0fff").replace("{tag}", "vip").trim_start_matches('/').to_owned()
@@ -43,9 +58,9 @@ async fn every_authenticated_route_refuses_missing_and_bad_credentials() {
     let expired = sign_hs256(JWT_SECRET, &json!({"id": AVATAR_A, "exp": chrono::Utc::now().timestamp() - 3600}));
     let forged = sign_hs256("not-the-secret", &json!({"id": AVATAR_A, "exp": chrono::Utc::now().timestamp() + 3600}));
     let mut checked = 0;
-    for op in OPERATIONS.iter().filter(|o| o.authenticated) {
-        let url = s.url(&concrete(op.path));
-        let method: reqwest::Method = op.method.to_uppercase().parse().unwrap();
+    for (method, path, _) in operations().into_iter().filter(|o| o.2) {
+        let url = s.url(&concrete(path));
+        let method: reqwest::Method = method.to_uppercase().parse().unwrap();
         let attempts: [(&str, Option<(&str, String)>); 5] = [
             ("no credentials", None),
             ("wrong key", Some(("X-API-Key", "wrong-key-0000000000000".into()))),
@@ -76,19 +91,27 @@ async fn every_documented_route_exists_and_the_document_lists_them() {
     assert_eq!(res.status(), 200);
     let doc: Value = res.json().await.unwrap();
     assert!(doc["openapi"].as_str().unwrap().starts_with("3."));
-    for op in OPERATIONS {
-        let path = format!("/api/telegram-crm{}", op.path);
-        assert!(doc["paths"][&path][op.method].is_object(), "{} {path} missing from the document", op.method);
-        if !op.authenticated {
-            continue;
+    let mut documented = 0;
+    for (route, item) in doc["paths"].as_object().unwrap() {
+        for method in item.as_object().unwrap().keys() {
+            documented += 1;
+            let path = route.strip_prefix("/api/telegram-crm").unwrap();
+            assert!(operations().iter().any(|(m, p, _)| m == method && *p == path), "{method} {route} is documented but not registered");
+            if item[method].get("security").is_some() {
+                continue;
+            }
+            let (status, body) = s.a(&method.to_uppercase(), &concrete(path), Some(json!({}))).await;
+            let no_route = body["message"].as_str().is_some_and(|m| m.starts_with("no route")) || status == 405;
+            assert!(!no_route, "{method} {route} is documented but not served: {status} {body}");
         }
-        let (status, body) = s.a(&op.method.to_uppercase(), &concrete(op.path), Some(json!({}))).await;
-        let no_route = body["message"].as_str().is_some_and(|m| m.starts_with("no route"));
-        assert!(!no_route, "{} {path} is documented but not served: {status} {body}", op.method);
     }
-    for name in ["Conversation", "Message", "Contact", "FollowUp", "Error"] {
+    assert_eq!(documented, operations().len(), "every registered route is documented");
+    for name in ["Conversation", "Message", "Contact", "FollowUp", "ErrorBody"] {
         assert!(doc["components"]["schemas"][name]["type"].is_string(), "schema {name}");
     }
+    let conversation = &doc["paths"]["/api/telegram-crm/conversations/{id}"]["get"];
+    assert_eq!(conversation["parameters"][0]["schema"]["format"], "uuid", "{conversation}");
+    assert!(conversation["responses"]["503"].is_object(), "store failures are documented: {conversation}");
 }
 
 #[tokio::test]
@@ -129,6 +152,11 @@ async fn bad_input_is_a_clear_4xx_never_a_500() {
         ("GET", "messages/search?q=x&from=yesterday".into(), None, 400, "bad_request"),
         ("GET", "messages/search?from=2026-03-02T00:00:00Z&to=2026-03-01T00:00:00Z".into(), None, 400, "bad_request"),
         ("GET", "followups?status=someday".into(), None, 400, "bad_request"),
+        // A parameter given empty is a bad value, not an absent one (the document says what is accepted).
+        ("GET", "conversations?status=".into(), None, 400, "bad_request"),
+        ("GET", "followups?cursor=".into(), None, 400, "bad_request"),
+        ("GET", "messages/search?to=".into(), None, 400, "bad_request"),
+        ("GET", "contacts?limit=".into(), None, 400, "bad_request"),
         ("GET", format!("conversations/{id}"), None, 404, "not_found"),
         ("GET", format!("contacts/{id}"), None, 404, "not_found"),
         ("GET", format!("followups/{id}"), None, 404, "not_found"),
@@ -158,6 +186,22 @@ async fn bad_input_is_a_clear_4xx_never_a_500() {
         let (status, answer) = s.a(method, &path, body).await;
         assert_error(status, &answer, want, code);
         assert!(status < 500, "{method} {path}");
+    }
+}
+
+#[tokio::test]
+async fn a_method_a_path_does_not_have_is_405_with_the_methods_it_has() {
+    let s = Server::start();
+    let id = "0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0fff";
+    for (method, path, allow) in [
+        ("PUT", format!("conversations/{id}"), "GET, PATCH"),
+        ("DELETE", "conversations".to_owned(), "GET"),
+        ("GET", "followups/x/snooze".to_owned(), "POST"),
+    ] {
+        let res = s.http().request(method.parse().unwrap(), s.url(&path)).header("X-API-Key", KEY_A).send().await.unwrap();
+        let status = res.status().as_u16();
+        assert_eq!(res.headers()["allow"], allow, "{method} {path}");
+        assert_error(status, &res.json().await.unwrap(), 405, "method_not_allowed");
     }
 }
 

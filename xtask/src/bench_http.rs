@@ -45,8 +45,8 @@ fn load_average() -> String {
 }
 
 /// An answer: status, headers (lower-case names) and the body as transferred.
-struct Answer {
-    status: u16,
+pub(crate) struct Answer {
+    pub(crate) status: u16,
     headers: Vec<(String, String)>,
     body: Vec<u8>,
 }
@@ -58,19 +58,19 @@ impl Answer {
 }
 
 /// One kept-alive HTTP/1.1 connection.
-struct Conn {
+pub(crate) struct Conn {
     addr: String,
     reader: BufReader<TcpStream>,
 }
 
 impl Conn {
-    fn open(addr: &str) -> Result<Self, String> {
+    pub(crate) fn open(addr: &str) -> Result<Self, String> {
         let s = TcpStream::connect(addr).map_err(|e| format!("connect {addr}: {e}"))?;
         s.set_nodelay(true).map_err(|e| e.to_string())?;
         Ok(Self { addr: addr.to_owned(), reader: BufReader::new(s) })
     }
 
-    fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Answer, String> {
+    pub(crate) fn send(&mut self, method: &str, path: &str, headers: &[(&str, &str)], body: &[u8]) -> Result<Answer, String> {
         let mut req = format!("{method} {path} HTTP/1.1\r\nHost: {}\r\nContent-Length: {}\r\n", self.addr, body.len());
         for (k, v) in headers {
             req.push_str(&format!("{k}: {v}\r\n"));

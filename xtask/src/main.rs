@@ -1,12 +1,14 @@
 //! Project automation: `cargo xtask <command>`. Plain Rust and std only, so it builds in seconds.
 //!
 //! - `cargo xtask test`  — formatting check, clippy with warnings denied, then every test of the
-//!   workspace, with the services tests need (FerretDB for the Mongo store) installed and started.
+//!   workspace, with the services tests need (FerretDB for the Mongo store) installed and started,
+//!   then schemathesis against the server (docs/schemathesis.md).
 //! - `cargo xtask bench [ARGS]` — the storage benchmark (`telegcrm-bench`), release build.
 //! - `cargo xtask bench-http [--conversations C] [--messages M] [--connections N] [--seconds S]
 //!   [--requests R]` — the REST inbox and the dashboard's inbox and conversation pages: the
 //!   release server with the embedded store, seeded through the webhook; server time, `wrk`
 //!   (Debian package `wrk`) under load, and the cold first-page weight (docs/benchmarks.md).
+//! - `cargo xtask schemathesis` — only the schemathesis step of `test`.
 //! - `cargo xtask fuzz [TARGET] [--seconds N] [-- LIBFUZZER_ARGS]` — the cargo-fuzz targets of
 //!   `fuzz/`, their corpus seeded from the Telegram fixtures (docs/fuzzing.md).
 
@@ -16,6 +18,7 @@
 mod bench_http;
 mod ferretdb;
 mod fuzz;
+mod schemathesis;
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -28,9 +31,10 @@ fn main() -> ExitCode {
         Some("bench") => bench(&args[1..]),
         Some("bench-http") => bench_http::run(&args[1..]),
         Some("fuzz") => fuzz::run(&args[1..]),
+        Some("schemathesis") => schemathesis::run(),
         _ => {
             eprintln!(
-                "usage: cargo xtask <test [-- CARGO_TEST_ARGS] | bench [BENCH_ARGS] | bench-http [--conversations C] [--messages M] [--connections N] [--seconds S] [--requests R] | fuzz [TARGET] [--seconds N]>"
+                "usage: cargo xtask <test [-- CARGO_TEST_ARGS] | schemathesis | bench [BENCH_ARGS] | bench-http [--conversations C] [--messages M] [--connections N] [--seconds S] [--requests R] | fuzz [TARGET] [--seconds N]>"
             );
             return ExitCode::from(2);
         }
@@ -68,7 +72,8 @@ fn test(extra: &[String]) -> Result<(), String> {
     cmd.args(["test", "--workspace"]).args(extra.iter().skip_while(|a| *a == "--"));
     // The Mongo store's tests need a Mongo-wire server: FerretDB, unless MONGODB_URI names one.
     let _ferretdb = mongo_server(&mut cmd)?;
-    run("cargo test", &mut cmd)
+    run("cargo test", &mut cmd)?;
+    schemathesis::run()
 }
 
 fn bench(extra: &[String]) -> Result<(), String> {

@@ -10,6 +10,8 @@ pub mod event;
 pub mod ids;
 pub mod ingest;
 pub mod model;
+#[cfg(feature = "openapi")]
+mod openapi;
 pub mod page;
 pub mod ports;
 pub mod priority;

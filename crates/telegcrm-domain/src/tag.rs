@@ -19,6 +19,18 @@ impl Tag {
     /// The longest tag, in characters.
     pub const MAX_CHARS: usize = 64;
 
+    /// What [`Tag::parse`] accepts, as a regular expression for API documents: white space at
+    /// either end (Rust's `trim`: Unicode White_Space), then 1 to 64 characters that are not
+    /// control characters (`char::is_control`: U+0000..U+001F, U+007F..U+009F), the first and
+    /// the last of them not white space.
+    pub const PATTERN: &'static str = concat!(
+        "^[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*",
+        "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\x00-\\x1f\\x7f-\\x9f]",
+        "(?:[^\\x00-\\x1f\\x7f-\\x9f]{0,62}",
+        "[^\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000\\x00-\\x1f\\x7f-\\x9f])?",
+        "[\\t\\n\\x0b\\x0c\\r \\x85\\xa0\\u1680\\u2000-\\u200a\\u2028\\u2029\\u202f\\u205f\\u3000]*$",
+    );
+
     /// Parses a tag from user input.
     pub fn parse(input: &str) -> Result<Self, ParseError> {
         let text = input.trim();

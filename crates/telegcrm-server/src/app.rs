@@ -11,6 +11,7 @@ use actix_web::middleware::{Compress, Next, from_fn};
 use actix_web::{App, HttpServer, web};
 use async_trait::async_trait;
 use telegcrm_domain::ports::Store;
+use telegcrm_domain::service::LinkCode;
 use telegcrm_domain::{AvatarId, CrmService};
 
 use crate::auth::Auth;
@@ -22,15 +23,67 @@ use crate::routes::{self, system};
 /// The largest request body.
 pub const MAX_BODY: usize = 1 << 20;
 
+/// What the webhook did with one update (the 200 body).
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(untagged)]
+pub enum WebhookResult {
+    /// The update was handled.
+    Handled(WebhookCounts),
+    /// An update kind Telegcrm does not handle.
+    Skipped {
+        /// Always true.
+        skipped: bool,
+    },
+}
+
+/// The counts of a handled webhook update.
+#[derive(Clone, Debug, Default, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+pub struct WebhookCounts {
+    /// New messages stored.
+    pub stored: u64,
+    /// Messages already stored, left unchanged.
+    pub duplicates: u64,
+    /// Edits applied.
+    pub edits: u64,
+    /// Messages marked deleted.
+    pub deletions: u64,
+    /// Business connection changes stored.
+    pub connections: u64,
+    /// Events that changed nothing.
+    pub ignored: u64,
+    /// Updates nobody owns, skipped.
+    pub unowned: u64,
+    /// Telegram accounts linked by `/start <code>`.
+    pub linked: u64,
+    /// Updates the store refused, kept to be replayed (`telegcrm check --retry-parked`).
+    pub parked: u64,
+    /// Refused updates dropped because the parked list is full.
+    pub dropped: u64,
+}
+
+/// The Telegram account linked to an avatar.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct LinkedAccount {
+    /// Telegram user id.
+    pub telegram_id: i64,
+    /// First name.
+    pub first_name: String,
+    /// Last name.
+    pub last_name: Option<String>,
+    /// Username without `@`.
+    pub username: Option<String>,
+}
+
 /// What the HTTP layer needs from the Telegram side (webhook updates, account links).
 #[async_trait]
 pub trait TelegramIntegration: Send + Sync {
     /// Parses and stores one webhook update; returns what was done (for the 200 body).
-    async fn handle_webhook(&self, body: &[u8]) -> Result<serde_json::Value, ApiError>;
-    /// Creates a single-use deep link for `avatar`: `{code, deepLink, expiresAt}`.
-    async fn create_link(&self, avatar: AvatarId) -> Result<serde_json::Value, ApiError>;
+    async fn handle_webhook(&self, body: &[u8]) -> Result<WebhookResult, ApiError>;
+    /// Creates a single-use deep link for `avatar`.
+    async fn create_link(&self, avatar: AvatarId) -> Result<LinkCode, ApiError>;
     /// The Telegram account linked to `avatar`, if any.
-    async fn linked_account(&self, avatar: AvatarId) -> Result<Option<serde_json::Value>, ApiError>;
+    async fn linked_account(&self, avatar: AvatarId) -> Result<Option<LinkedAccount>, ApiError>;
 }
 
 /// Shared state of every request.

@@ -38,10 +38,8 @@ impl Host for DashboardHost {
 
     async fn create_telegram_link(&self, avatar: AvatarId) -> Result<TelegramLink, String> {
         let telegram = self.telegram.as_ref().ok_or_else(|| "Telegram is not configured on this server".to_owned())?;
-        let v = telegram.create_link(avatar).await.map_err(|e| e.to_string())?;
-        let deep_link = v.get("deepLink").and_then(|l| l.as_str()).ok_or_else(|| "no deep link was made".to_owned())?.to_owned();
-        let expires_at = v.get("expiresAt").and_then(|t| serde_json::from_value(t.clone()).ok());
-        Ok(TelegramLink { deep_link, expires_at })
+        let code = telegram.create_link(avatar).await.map_err(|e| e.to_string())?;
+        Ok(TelegramLink { deep_link: code.deep_link, expires_at: Some(code.expires_at) })
     }
 
     async fn bot_status(&self) -> BotStatus {

@@ -2,7 +2,6 @@
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
-use serde_json::json;
 use telegcrm_domain::{CrmError, GatewayError, StoreError};
 
 /// Everything a request can fail with.
@@ -23,6 +22,14 @@ pub enum ApiError {
     /// No such route or record.
     #[error("{0}")]
     NotFound(String),
+    /// The path exists, but not with this method.
+    #[error("{method} is not allowed here; allowed: {allow}")]
+    MethodNotAllowed {
+        /// The method asked for.
+        method: String,
+        /// The methods the path has, for the `Allow` header.
+        allow: String,
+    },
     /// The body is over the limit.
     #[error("the request body is larger than 1 MiB")]
     PayloadTooLarge,
@@ -43,21 +50,64 @@ impl From<telegcrm_domain::ParseError> for ApiError {
     }
 }
 
+/// The `errorCode` of an error envelope, one per status.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// 400: malformed JSON, UUID, enum value, date, limit or cursor; unknown JSON fields.
+    BadRequest,
+    /// 401: no or bad credentials.
+    Unauthorized,
+    /// 403: authenticated, but not allowed.
+    Forbidden,
+    /// 404: no such record for this caller, or no such route.
+    NotFound,
+    /// 405: the path exists, but not with this method (the `Allow` header lists its methods).
+    MethodNotAllowed,
+    /// 409: a uniqueness rule of the store.
+    Conflict,
+    /// 413: a body over 1 MiB.
+    PayloadTooLarge,
+    /// 415: a body that is not `application/json`.
+    UnsupportedMediaType,
+    /// 422: valid JSON that means something invalid.
+    Unprocessable,
+    /// 502: Telegram or OASIS failed.
+    Upstream,
+    /// 503: the store does not answer, or a dependency is not configured.
+    Unavailable,
+    /// 500: a bug or a corrupt store; details are in the server log.
+    Internal,
+}
+
+/// The error envelope: `{"isError": true, "message": "...", "errorCode": "..."}`.
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
+#[serde(rename_all = "camelCase")]
+pub struct ErrorBody {
+    /// Always true.
+    pub is_error: bool,
+    /// What went wrong and why.
+    pub message: String,
+    /// The kind of error.
+    pub error_code: ErrorCode,
+}
+
 impl ApiError {
     /// The `errorCode` of the envelope.
-    pub fn code(&self) -> &'static str {
+    pub fn code(&self) -> ErrorCode {
         match self.status_code() {
-            StatusCode::BAD_REQUEST => "bad_request",
-            StatusCode::UNAUTHORIZED => "unauthorized",
-            StatusCode::FORBIDDEN => "forbidden",
-            StatusCode::NOT_FOUND => "not_found",
-            StatusCode::CONFLICT => "conflict",
-            StatusCode::PAYLOAD_TOO_LARGE => "payload_too_large",
-            StatusCode::UNSUPPORTED_MEDIA_TYPE => "unsupported_media_type",
-            StatusCode::UNPROCESSABLE_ENTITY => "unprocessable",
-            StatusCode::BAD_GATEWAY => "upstream",
-            StatusCode::SERVICE_UNAVAILABLE => "unavailable",
-            _ => "internal",
+            StatusCode::BAD_REQUEST => ErrorCode::BadRequest,
+            StatusCode::UNAUTHORIZED => ErrorCode::Unauthorized,
+            StatusCode::FORBIDDEN => ErrorCode::Forbidden,
+            StatusCode::NOT_FOUND => ErrorCode::NotFound,
+            StatusCode::METHOD_NOT_ALLOWED => ErrorCode::MethodNotAllowed,
+            StatusCode::CONFLICT => ErrorCode::Conflict,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorCode::PayloadTooLarge,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE => ErrorCode::UnsupportedMediaType,
+            StatusCode::UNPROCESSABLE_ENTITY => ErrorCode::Unprocessable,
+            StatusCode::BAD_GATEWAY => ErrorCode::Upstream,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorCode::Unavailable,
+            _ => ErrorCode::Internal,
         }
     }
 }
@@ -80,6 +130,7 @@ impl ResponseError for ApiError {
             Self::Unauthorized(_) => StatusCode::UNAUTHORIZED,
             Self::Forbidden(_) => StatusCode::FORBIDDEN,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
+            Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
@@ -104,16 +155,23 @@ impl ResponseError for ApiError {
         if status == StatusCode::UNAUTHORIZED {
             res.insert_header(("WWW-Authenticate", "Bearer"));
         }
-        res.json(json!({ "isError": true, "message": message, "errorCode": self.code() }))
+        if let Self::MethodNotAllowed { allow, .. } = self {
+            res.insert_header(("Allow", allow.as_str()));
+        }
+        res.json(ErrorBody { is_error: true, message, error_code: self.code() })
     }
 }
 
 /// The success envelope, serialised straight from the payload (no intermediate JSON tree).
-#[derive(serde::Serialize)]
+#[derive(Debug, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "camelCase")]
-struct Envelope<T> {
+pub struct Envelope<T> {
+    /// Always false.
     is_error: bool,
+    /// Always empty.
+    #[schema(value_type = String)]
     message: &'static str,
+    /// The payload.
     result: T,
 }
 

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use telegcrm_domain::service::LinkCode;
 use telegcrm_domain::{AvatarId, CrmService};
 use telegcrm_telegram::{BatchReport, IngestOutcome, PollLease, Poller, PollerConfig, TelegramApi, TelegramIngest, WebhookError};
 use tokio::sync::{OnceCell, watch};
 use tokio::task::JoinHandle;
 
-use crate::app::TelegramIntegration;
+use crate::app::{LinkedAccount, TelegramIntegration, WebhookCounts, WebhookResult};
 use crate::config::{Config, TelegramMode};
 use crate::error::ApiError;
 
@@ -43,18 +43,25 @@ impl Telegram {
     }
 }
 
-fn outcome_json(o: &IngestOutcome) -> Value {
+fn counts(o: &IngestOutcome) -> WebhookCounts {
     let r = &o.report;
-    json!({
-        "stored": r.messages_stored, "duplicates": r.duplicates, "edits": r.edits_applied,
-        "deletions": r.deletions_applied, "connections": r.connections, "ignored": r.ignored,
-        "unowned": o.unowned, "linked": o.linked, "parked": o.parked, "dropped": o.dropped,
-    })
+    WebhookCounts {
+        stored: r.messages_stored,
+        duplicates: r.duplicates,
+        edits: r.edits_applied,
+        deletions: r.deletions_applied,
+        connections: r.connections,
+        ignored: r.ignored,
+        unowned: o.unowned,
+        linked: o.linked,
+        parked: o.parked,
+        dropped: o.dropped,
+    }
 }
 
 #[async_trait]
 impl TelegramIntegration for Telegram {
-    async fn handle_webhook(&self, body: &[u8]) -> Result<Value, ApiError> {
+    async fn handle_webhook(&self, body: &[u8]) -> Result<WebhookResult, ApiError> {
         match telegcrm_telegram::handle_webhook_body(&self.ingest, body).await {
             Ok(Some(outcome)) => {
                 // A refused update is parked (or dropped at the cap) and answered 200 all the same,
@@ -64,26 +71,25 @@ impl TelegramIntegration for Telegram {
                     crate::metrics::global().ingested(1);
                 }
                 crate::metrics::global().refused(outcome.parked, outcome.dropped);
-                Ok(outcome_json(&outcome))
+                Ok(WebhookResult::Handled(counts(&outcome)))
             }
             Ok(None) => {
                 crate::metrics::global().skipped(1);
-                Ok(json!({ "skipped": true }))
+                Ok(WebhookResult::Skipped { skipped: true })
             }
             Err(WebhookError::BadBody(e)) => Err(ApiError::BadRequest(format!("not a Telegram update: {e}"))),
             Err(WebhookError::Ingest(e)) => Err(ApiError::Crm(e)),
         }
     }
 
-    async fn create_link(&self, avatar: AvatarId) -> Result<Value, ApiError> {
+    async fn create_link(&self, avatar: AvatarId) -> Result<LinkCode, ApiError> {
         let username = self.bot_username().await?.to_owned();
-        let code = self.ingest.service().create_link_code(avatar, &username).await?;
-        Ok(json!({ "code": code.code, "deepLink": code.deep_link, "expiresAt": code.expires_at }))
+        Ok(self.ingest.service().create_link_code(avatar, &username).await?)
     }
 
-    async fn linked_account(&self, avatar: AvatarId) -> Result<Option<Value>, ApiError> {
+    async fn linked_account(&self, avatar: AvatarId) -> Result<Option<LinkedAccount>, ApiError> {
         let user = self.ingest.service().linked_telegram_user(avatar).await?;
-        Ok(user.map(|u| json!({ "telegramId": u.id, "firstName": u.first_name, "lastName": u.last_name, "username": u.username })))
+        Ok(user.map(|u| LinkedAccount { telegram_id: u.id, first_name: u.first_name, last_name: u.last_name, username: u.username }))
     }
 }
 

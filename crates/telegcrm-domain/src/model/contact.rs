@@ -10,6 +10,7 @@ use crate::values::{ContactCategory, Direction, RelationshipStatus};
 /// A person the owner talks to on Telegram. Contacts are per owner: two owners may both have the
 /// same Telegram user as a contact.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Contact {
     /// Identifier.

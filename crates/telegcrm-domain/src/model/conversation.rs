@@ -24,6 +24,7 @@ pub struct ChatKey {
 
 /// One Telegram chat of one owner, with its CRM state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Conversation {
     /// Identifier.
@@ -65,6 +66,7 @@ pub struct Conversation {
     /// A summary the owner wrote.
     pub summary: Option<String>,
     /// Free-form fields.
+    #[cfg_attr(feature = "openapi", schema(value_type = Object))]
     pub custom_fields: CustomFields,
     /// Created.
     pub created_at: DateTime<Utc>,

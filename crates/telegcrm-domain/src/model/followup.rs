@@ -6,6 +6,7 @@ use crate::values::{FollowUpStatus, Priority};
 
 /// A reminder to get back to a conversation.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct FollowUp {
     /// Identifier.

@@ -8,6 +8,7 @@ use crate::values::{Direction, MessageType};
 
 /// File metadata of a media message (Telegram's file ids; the bytes stay on Telegram).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Media {
     /// Telegram file id (for downloading through the bot).
@@ -30,6 +31,7 @@ pub struct Media {
 
 /// An earlier text of an edited message.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MessageEdit {
     /// The text before the edit.
@@ -54,6 +56,7 @@ pub const MAX_KEPT_EDITS: usize = 20;
 
 /// One stored Telegram message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct Message {
     /// Identifier.

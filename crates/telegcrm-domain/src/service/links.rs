@@ -46,6 +46,7 @@ pub fn avatar_link_key(avatar: AvatarId) -> String {
 
 /// A fresh link code and the deep link that sends it.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct LinkCode {
     /// The single-use code.

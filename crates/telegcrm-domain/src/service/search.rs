@@ -16,6 +16,7 @@ use super::CrmService;
 
 /// A message found by search.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct MessageHit {
     /// The message.
@@ -26,6 +27,7 @@ pub struct MessageHit {
 
 /// One matching message inside a conversation hit.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct HitRef {
     /// The message.
@@ -38,6 +40,7 @@ pub struct HitRef {
 
 /// A conversation found by search, with its best matching messages.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
 #[serde(rename_all = "camelCase")]
 pub struct ConversationHit {
     /// The conversation.

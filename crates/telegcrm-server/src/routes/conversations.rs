@@ -5,47 +5,96 @@ use serde::Deserialize;
 use telegcrm_domain::model::CustomFields;
 use telegcrm_domain::ports::ConversationFilter;
 use telegcrm_domain::service::ConversationUpdate;
-use telegcrm_domain::{ConversationId, ConversationStatus, Priority, Tag};
+use telegcrm_domain::{ContactId, Conversation, ConversationId, ConversationStatus, Message, Page, Priority, Tag};
+use utoipa::{IntoParams, ToSchema};
 
-use super::{Params, flag, id, nullable, opt, page};
+use super::{PageQuery, flag, id, nullable, opt, page, query};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, created, ok};
+use crate::error::{ApiResult, Envelope, created, ok};
+use crate::openapi::{
+    AUTH, BAD, BODY, CONFLICT, Errors, INVALID, Legacy, ListErrors, MISSING, ReadErrors, UNAVAILABLE, UPSTREAM, WriteErrors,
+};
 
 type State = web::Data<AppState>;
 
+/// The filters of the conversation list.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+#[serde(rename_all = "camelCase")]
+pub struct ListQuery {
+    /// Only conversations with this status.
+    #[param(value_type = Option<ConversationStatus>)]
+    status: Option<String>,
+    /// Only conversations with this priority.
+    #[param(value_type = Option<Priority>)]
+    priority: Option<String>,
+    /// Only conversations with this tag (ignoring case).
+    #[param(value_type = Option<Tag>)]
+    tag: Option<String>,
+    /// `true`: only conversations with unread messages.
+    #[param(value_type = Option<bool>)]
+    unread: Option<String>,
+    /// Only this contact's conversations.
+    #[param(value_type = Option<Uuid>)]
+    contact_id: Option<String>,
+}
+
 /// GET /conversations
+#[utoipa::path(get, path = "/api/telegram-crm/conversations", operation_id = "listConversations", tag = "conversations",
+    summary = "List conversations, newest activity first",
+    params(ListQuery, PageQuery, Legacy),
+    responses((status = 200, description = "a page of conversations", body = Envelope<Page<Conversation>>), ListErrors))]
 pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
-    let p = Params::from_query(req.query_string())?;
+    let q: ListQuery = query(&req)?;
+    let p: PageQuery = query(&req)?;
     let filter = ConversationFilter {
-        status: opt(p.get("status"))?,
-        priority: opt(p.get("priority"))?,
-        tag: opt(p.get("tag"))?,
-        unread_only: flag("unread", p.get("unread"))?,
-        contact_id: opt(p.get("contactId"))?,
+        status: opt(q.status.as_deref())?,
+        priority: opt(q.priority.as_deref())?,
+        tag: opt(q.tag.as_deref())?,
+        unread_only: flag("unread", q.unread.as_deref())?,
+        contact_id: opt::<ContactId>(q.contact_id.as_deref())?,
     };
-    let page = page(p.get("limit"), p.get("cursor"))?;
+    let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
     Ok(ok(state.service.list_conversations(caller.0, &filter, &page).await?))
 }
 
 /// GET /conversations/{id}
+#[utoipa::path(get, path = "/api/telegram-crm/conversations/{id}", operation_id = "getConversation", tag = "conversations",
+    summary = "One conversation",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    responses((status = 200, description = "the conversation", body = Envelope<Conversation>), ReadErrors))]
 pub async fn get(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
     Ok(ok(state.service.conversation(caller.0, id::<ConversationId>(&path)?).await?))
 }
 
-/// PATCH body.
-#[derive(Debug, Deserialize)]
+/// PATCH body: any of the fields; `null` clears the summary.
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(rename_all = "camelCase", deny_unknown_fields)]
+#[schema(as = ConversationPatch)]
 pub struct Patch {
+    /// Sets the priority by hand (pins it).
     priority: Option<Priority>,
+    /// The status.
     status: Option<ConversationStatus>,
+    /// Replaces every tag (duplicates ignoring case are dropped).
+    #[schema(max_items = 50)]
     tags: Option<Vec<Tag>>,
+    /// A summary; `null` or blank clears it.
     #[serde(default, deserialize_with = "nullable")]
+    #[schema(value_type = Option<String>, max_length = 10000)]
     summary: Option<Option<String>>,
+    /// Replaces the free-form fields (at most 16 KiB of JSON).
+    #[schema(value_type = Option<Object>)]
     custom_fields: Option<CustomFields>,
 }
 
 /// PATCH /conversations/{id}
+#[utoipa::path(patch, path = "/api/telegram-crm/conversations/{id}", operation_id = "patchConversation", tag = "conversations",
+    summary = "Change priority, status, tags, summary or custom fields",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body = Patch,
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), WriteErrors))]
 pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: web::Json<Patch>) -> ApiResult {
     let b = body.into_inner();
     let update =
@@ -54,67 +103,127 @@ pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: 
 }
 
 /// `{priority}`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct PriorityBody {
+    /// The new priority; set by hand, detection then leaves it alone.
     priority: Priority,
 }
 
+/// A change with a body that only names an enum value: no 422.
+type SetErrors = Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | UNAVAILABLE }>;
+
 /// POST /conversations/{id}/priority
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/priority", operation_id = "setConversationPriority",
+    tag = "conversations", summary = "Set the priority by hand (pins it)",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body = PriorityBody,
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), SetErrors))]
 pub async fn priority(state: State, caller: Caller, path: web::Path<String>, body: web::Json<PriorityBody>) -> ApiResult {
     Ok(ok(state.service.set_priority(caller.0, id(&path)?, body.priority).await?))
 }
 
 /// `{status}`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct StatusBody {
+    /// The new status.
     status: ConversationStatus,
 }
 
 /// POST /conversations/{id}/status
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/status", operation_id = "setConversationStatus",
+    tag = "conversations", summary = "Set the status",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body = StatusBody,
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), SetErrors))]
 pub async fn status(state: State, caller: Caller, path: web::Path<String>, body: web::Json<StatusBody>) -> ApiResult {
     Ok(ok(state.service.set_status(caller.0, id(&path)?, body.status).await?))
 }
 
 /// `{tag}`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct TagBody {
+    /// The tag to add (no duplicate ignoring case; at most 50 tags, else 422).
     tag: Tag,
 }
 
 /// POST /conversations/{id}/tags
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/tags", operation_id = "addConversationTag",
+    tag = "conversations", summary = "Add a tag",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body = TagBody,
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), WriteErrors))]
 pub async fn add_tag(state: State, caller: Caller, path: web::Path<String>, body: web::Json<TagBody>) -> ApiResult {
     Ok(ok(state.service.add_tag(caller.0, id(&path)?, body.into_inner().tag).await?))
 }
 
+/// A change without a body.
+type RemoveErrors = Errors<{ BAD | AUTH | MISSING | CONFLICT | UNAVAILABLE }>;
+
 /// DELETE /conversations/{id}/tags/{tag}
+#[utoipa::path(delete, path = "/api/telegram-crm/conversations/{id}/tags/{tag}", operation_id = "removeConversationTag",
+    tag = "conversations", summary = "Remove a tag (ignoring case; removing a tag that is not there is fine)",
+    params(("id" = Uuid, Path, description = "the conversation"), ("tag" = Tag, Path, description = "the tag"), Legacy),
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), RemoveErrors))]
 pub async fn remove_tag(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult {
     let (conv, tag) = path.into_inner();
     Ok(ok(state.service.remove_tag(caller.0, id(&conv)?, id::<Tag>(&tag)?).await?))
 }
 
 /// POST /conversations/{id}/read
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/read", operation_id = "markConversationRead",
+    tag = "conversations", summary = "Mark everything read: unreadCount 0, every message read",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), RemoveErrors))]
 pub async fn read(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
     Ok(ok(state.service.mark_read(caller.0, id(&path)?).await?))
 }
 
+/// The page of a message list: `before` is the cursor (the C# API's name), `cursor` an alias.
+#[derive(Debug, Default, Deserialize, IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct MessagesQuery {
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, default = 50)]
+    limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    #[param(schema_with = crate::openapi::keyset_cursor)]
+    before: Option<String>,
+    /// Alias of `before` (used when `before` is absent).
+    #[param(schema_with = crate::openapi::keyset_cursor)]
+    cursor: Option<String>,
+}
+
 /// GET /conversations/{id}/messages
+#[utoipa::path(get, path = "/api/telegram-crm/conversations/{id}/messages", operation_id = "listConversationMessages",
+    tag = "conversations", summary = "Messages, newest first",
+    params(("id" = Uuid, Path, description = "the conversation"), MessagesQuery, Legacy),
+    responses((status = 200, description = "a page of messages", body = Envelope<Page<Message>>), ReadErrors))]
 pub async fn messages(state: State, caller: Caller, path: web::Path<String>, req: HttpRequest) -> ApiResult {
-    let p = Params::from_query(req.query_string())?;
-    let page = page(p.get("limit"), p.get("before").or(p.get("cursor")))?;
+    let q: MessagesQuery = query(&req)?;
+    let page = page(q.limit.as_deref(), q.before.as_deref().or(q.cursor.as_deref()))?;
     Ok(ok(state.service.messages(caller.0, id(&path)?, &page).await?))
 }
 
 /// `{text}`
-#[derive(Debug, Deserialize)]
+#[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub struct SendBody {
+    /// The text: trimmed, then 1 to 4096 characters (Telegram's limit).
+    #[schema(schema_with = crate::openapi::send_text)]
     text: String,
 }
 
 /// POST /conversations/{id}/messages
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/messages", operation_id = "sendMessage",
+    tag = "conversations",
+    summary = "Send a text through Telegram (the business connection when the chat has one); stored as outgoing",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body = SendBody,
+    responses((status = 201, description = "the sent message", body = Envelope<Message>),
+        Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn send(state: State, caller: Caller, path: web::Path<String>, body: web::Json<SendBody>) -> ApiResult {
     Ok(created(state.service.send_message(caller.0, id(&path)?, &body.text).await?))
 }

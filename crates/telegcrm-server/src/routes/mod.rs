@@ -8,8 +8,10 @@ pub mod system;
 
 use std::str::FromStr;
 
-use actix_web::web;
+use actix_web::http::Method;
+use actix_web::{HttpRequest, HttpResponse, web};
 use chrono::{DateTime, Utc};
+use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use telegcrm_domain::{Cursor, Limit, PageRequest, ParseError};
 
@@ -18,47 +20,104 @@ use crate::error::ApiError;
 /// The API prefix.
 pub const PREFIX: &str = "/api/telegram-crm";
 
-/// Registers every route under [`PREFIX`] (literal segments before `{id}` ones).
-pub fn configure(cfg: &mut web::ServiceConfig) {
-    cfg.service(
-        web::scope(PREFIX)
-            .route("/openapi.json", web::get().to(system::openapi))
-            .route("/conversations", web::get().to(conversations::list))
-            .route("/conversations/search", web::get().to(search::conversations))
-            .route("/conversations/{id}", web::get().to(conversations::get))
-            .route("/conversations/{id}", web::patch().to(conversations::patch))
-            .route("/conversations/{id}/priority", web::post().to(conversations::priority))
-            .route("/conversations/{id}/status", web::post().to(conversations::status))
-            .route("/conversations/{id}/tags", web::post().to(conversations::add_tag))
-            .route("/conversations/{id}/tags/{tag}", web::delete().to(conversations::remove_tag))
-            .route("/conversations/{id}/read", web::post().to(conversations::read))
-            .route("/conversations/{id}/messages", web::get().to(conversations::messages))
-            .route("/conversations/{id}/messages", web::post().to(conversations::send))
-            .route("/messages/search", web::get().to(search::messages))
-            .route("/contacts", web::get().to(contacts::list))
-            .route("/contacts/{id}", web::get().to(contacts::get))
-            .route("/contacts/{id}", web::patch().to(contacts::patch))
-            .route("/contacts/{id}/conversations", web::get().to(contacts::conversations))
-            .route("/contacts/{id}/link-avatar", web::post().to(contacts::link))
-            .route("/contacts/{id}/link-avatar", web::delete().to(contacts::unlink))
-            .route("/followups", web::post().to(followups::create))
-            .route("/followups", web::get().to(followups::list))
-            .route("/followups/pending", web::get().to(followups::pending))
-            .route("/followups/{id}", web::get().to(followups::get))
-            .route("/followups/{id}", web::patch().to(followups::patch))
-            .route("/followups/{id}", web::delete().to(followups::delete))
-            .route("/followups/{id}/complete", web::post().to(followups::complete))
-            .route("/followups/{id}/snooze", web::post().to(followups::snooze))
-            .route("/me", web::get().to(system::me))
-            .route("/me/telegram-link", web::post().to(system::telegram_link))
-            .route("/telegram/webhook", web::post().to(system::webhook))
-            .default_service(web::to(system::not_found)),
-    );
+/// One API route: its method, its path under [`PREFIX`] and its handler.
+type Entry = (Method, &'static str, actix_web::Route);
+
+/// Every route under [`PREFIX`], literal segments before `{id}` ones. The OpenAPI document must
+/// list exactly these (a test checks both ways).
+fn table() -> Vec<Entry> {
+    let r = web::route;
+    vec![
+        (Method::GET, "/openapi.json", r().to(system::openapi)),
+        (Method::GET, "/conversations", r().to(conversations::list)),
+        (Method::GET, "/conversations/search", r().to(search::conversations)),
+        (Method::GET, "/conversations/{id}", r().to(conversations::get)),
+        (Method::PATCH, "/conversations/{id}", r().to(conversations::patch)),
+        (Method::POST, "/conversations/{id}/priority", r().to(conversations::priority)),
+        (Method::POST, "/conversations/{id}/status", r().to(conversations::status)),
+        (Method::POST, "/conversations/{id}/tags", r().to(conversations::add_tag)),
+        (Method::DELETE, "/conversations/{id}/tags/{tag}", r().to(conversations::remove_tag)),
+        (Method::POST, "/conversations/{id}/read", r().to(conversations::read)),
+        (Method::GET, "/conversations/{id}/messages", r().to(conversations::messages)),
+        (Method::POST, "/conversations/{id}/messages", r().to(conversations::send)),
+        (Method::GET, "/messages/search", r().to(search::messages)),
+        (Method::GET, "/contacts", r().to(contacts::list)),
+        (Method::GET, "/contacts/{id}", r().to(contacts::get)),
+        (Method::PATCH, "/contacts/{id}", r().to(contacts::patch)),
+        (Method::GET, "/contacts/{id}/conversations", r().to(contacts::conversations)),
+        (Method::POST, "/contacts/{id}/link-avatar", r().to(contacts::link)),
+        (Method::DELETE, "/contacts/{id}/link-avatar", r().to(contacts::unlink)),
+        (Method::POST, "/followups", r().to(followups::create)),
+        (Method::GET, "/followups", r().to(followups::list)),
+        (Method::GET, "/followups/pending", r().to(followups::pending)),
+        (Method::GET, "/followups/{id}", r().to(followups::get)),
+        (Method::PATCH, "/followups/{id}", r().to(followups::patch)),
+        (Method::DELETE, "/followups/{id}", r().to(followups::delete)),
+        (Method::POST, "/followups/{id}/complete", r().to(followups::complete)),
+        (Method::POST, "/followups/{id}/snooze", r().to(followups::snooze)),
+        (Method::GET, "/me", r().to(system::me)),
+        (Method::POST, "/me/telegram-link", r().to(system::telegram_link)),
+        (Method::POST, "/telegram/webhook", r().to(system::webhook)),
+    ]
 }
 
-/// Parses an optional query value with the domain's parser.
+/// The registered routes: method and path under [`PREFIX`].
+pub fn registered() -> Vec<(Method, &'static str)> {
+    table().into_iter().map(|(method, path, _)| (method, path)).collect()
+}
+
+/// Registers every route under [`PREFIX`]. A path asked for with a method it does not have
+/// answers 405 with an `Allow` header (RFC 9110); an unknown path answers 404.
+pub fn configure(cfg: &mut web::ServiceConfig) {
+    let mut paths: Vec<(&'static str, Vec<(Method, actix_web::Route)>)> = Vec::new();
+    for (method, path, route) in table() {
+        match paths.iter_mut().find(|(p, _)| *p == path) {
+            Some((_, routes)) => routes.push((method, route)),
+            None => paths.push((path, vec![(method, route)])),
+        }
+    }
+    let mut scope = web::scope(PREFIX);
+    for (path, routes) in paths {
+        let allow = routes.iter().map(|(m, _)| m.as_str()).collect::<Vec<_>>().join(", ");
+        let mut resource = web::resource(path);
+        for (method, route) in routes {
+            resource = resource.route(route.method(method));
+        }
+        resource = resource.default_service(web::to(move |req: HttpRequest| {
+            let allow = allow.clone();
+            async move { Err::<HttpResponse, _>(ApiError::MethodNotAllowed { method: req.method().to_string(), allow }) }
+        }));
+        scope = scope.service(resource);
+    }
+    cfg.service(scope.default_service(web::to(system::not_found)));
+}
+
+/// The query string as a typed struct of optional strings (repeated keys: the last wins), which
+/// the handler then parses with the domain's parsers. The struct also documents the parameters.
+pub(crate) fn query<T: DeserializeOwned>(req: &HttpRequest) -> Result<T, ApiError> {
+    let pairs = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
+        .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))?;
+    let map: serde_json::Map<String, serde_json::Value> = pairs.0.into_iter().map(|(k, v)| (k, serde_json::Value::String(v))).collect();
+    serde_json::from_value(serde_json::Value::Object(map)).map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
+}
+
+/// `limit` and `cursor` of a keyset list.
+#[derive(Debug, Default, serde::Deserialize, utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct PageQuery {
+    /// Page size.
+    #[param(value_type = Option<u32>, minimum = 1, maximum = 200, default = 50)]
+    pub(crate) limit: Option<String>,
+    /// The `nextCursor` of the previous page.
+    #[param(schema_with = crate::openapi::keyset_cursor)]
+    pub(crate) cursor: Option<String>,
+}
+
+/// Parses an optional query value with the domain's parser. A parameter given empty (`?status=`)
+/// is a bad value like any other, not an absent one: the OpenAPI document can then say exactly
+/// what is accepted.
 pub(crate) fn opt<T: FromStr<Err = ParseError>>(v: Option<&str>) -> Result<Option<T>, ApiError> {
-    v.map(str::trim).filter(|s| !s.is_empty()).map(T::from_str).transpose().map_err(ApiError::from)
+    v.map(str::trim).map(T::from_str).transpose().map_err(ApiError::from)
 }
 
 /// Parses an id from the path.
@@ -68,18 +127,17 @@ pub(crate) fn id<T: FromStr<Err = ParseError>>(v: &str) -> Result<T, ApiError> {
 
 /// A page request from `limit` and a cursor parameter.
 pub(crate) fn page(limit: Option<&str>, cursor: Option<&str>) -> Result<PageRequest, ApiError> {
-    let limit = match limit.map(str::trim).filter(|s| !s.is_empty()) {
+    let limit = match limit.map(str::trim) {
         Some(l) => Limit::parse(l)?,
         None => Limit::DEFAULT,
     };
-    let cursor = cursor.map(str::trim).filter(|s| !s.is_empty()).map(Cursor::decode).transpose()?;
+    let cursor = cursor.map(str::trim).map(Cursor::decode).transpose()?;
     Ok(PageRequest { limit, cursor })
 }
 
 /// Parses an RFC 3339 time.
 pub(crate) fn time(field: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>, ApiError> {
     v.map(str::trim)
-        .filter(|s| !s.is_empty())
         .map(|s| {
             DateTime::parse_from_rfc3339(s)
                 .map(|t| t.with_timezone(&Utc))
@@ -91,7 +149,7 @@ pub(crate) fn time(field: &str, v: Option<&str>) -> Result<Option<DateTime<Utc>>
 /// Parses `true`/`false`.
 pub(crate) fn flag(field: &str, v: Option<&str>) -> Result<bool, ApiError> {
     match v.map(str::trim) {
-        None | Some("") | Some("false") | Some("0") => Ok(false),
+        None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
         Some(other) => Err(ApiError::BadRequest(format!("invalid {field} {other:?}: expected true or false"))),
     }
@@ -100,20 +158,4 @@ pub(crate) fn flag(field: &str, v: Option<&str>) -> Result<bool, ApiError> {
 /// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`).
 pub(crate) fn nullable<'de, D: Deserializer<'de>, T: Deserialize<'de>>(d: D) -> Result<Option<Option<T>>, D::Error> {
     Option::<T>::deserialize(d).map(Some)
-}
-
-/// Query parameters as given (repeated keys: the last wins).
-#[derive(Debug, Default)]
-pub(crate) struct Params(std::collections::HashMap<String, String>);
-
-impl Params {
-    pub(crate) fn from_query(q: &str) -> Result<Self, ApiError> {
-        web::Query::<Vec<(String, String)>>::from_query(q)
-            .map(|q| Self(q.0.into_iter().collect()))
-            .map_err(|e| ApiError::BadRequest(format!("malformed query string: {e}")))
-    }
-
-    pub(crate) fn get(&self, key: &str) -> Option<&str> {
-        self.0.get(key).map(String::as_str)
-    }
 }
