@@ -106,6 +106,18 @@ pub struct CapturedEdit {
     pub edited_at: DateTime<Utc>,
 }
 
+/// A message from the owner's history (a Telegram Desktop export), not from live capture. It is
+/// stored as a captured message would be, but history does not make a conversation look new:
+/// see [`crate::model::Conversation::record_history`].
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct HistoricalMessage {
+    /// The message, described as live capture describes one.
+    pub message: CapturedMessage,
+    /// When it was last edited, if it was.
+    pub edited_at: Option<DateTime<Utc>>,
+}
+
 /// Messages were deleted (Telegram Business tells us).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -143,6 +155,12 @@ impl BusinessConnection {
     pub fn state_key(id: &str) -> String {
         format!("business_connection:{id}")
     }
+
+    /// The state key under which an owner's latest enabled connection id is kept, so that an
+    /// import keys the owner's personal chats as live Business capture does.
+    pub fn owner_state_key(owner: AvatarId) -> String {
+        format!("business_connection_of:{owner}")
+    }
 }
 
 /// Something that happened on Telegram.
@@ -157,15 +175,18 @@ pub enum InboundEvent {
     Deletion(CapturedDeletion),
     /// A business connection change.
     BusinessConnection(BusinessConnection),
+    /// A message from the owner's history (an import).
+    History(HistoricalMessage),
 }
 
 impl InboundEvent {
-    /// The text that priority detection reads, if the event carries any.
+    /// The text that priority detection reads, if the event carries any. History is not read:
+    /// an old message does not raise a conversation's priority.
     pub fn text(&self) -> Option<&str> {
         match self {
             Self::Message(m) => Some(&m.text),
             Self::Edit(e) => Some(&e.message.text),
-            Self::Deletion(_) | Self::BusinessConnection(_) => None,
+            Self::Deletion(_) | Self::BusinessConnection(_) | Self::History(_) => None,
         }
     }
 }

@@ -45,7 +45,8 @@ pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: D
     for prepared in &batch.events {
         let detected = prepared.detected_priority;
         match &prepared.event {
-            InboundEvent::Message(m) => run.message(m, detected, None)?,
+            InboundEvent::Message(m) => run.message(m, detected, None, Arrival::Live)?,
+            InboundEvent::History(h) => run.message(&h.message, None, h.edited_at, Arrival::History)?,
             InboundEvent::Edit(e) => run.edit(&e.message, detected, e.edited_at)?,
             InboundEvent::Deletion(d) => run.deletion(&d.chat, &d.telegram_message_ids, d.deleted_at)?,
             InboundEvent::BusinessConnection(c) => run.connection(c)?,
@@ -58,6 +59,15 @@ pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: D
     Ok(run.report)
 }
 
+/// Where a message comes from.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Arrival {
+    /// Telegram, now.
+    Live,
+    /// The owner's history: it arrives read, refreshes no profile and makes nothing look new.
+    History,
+}
+
 struct Run<'a, T: IngestTx + ?Sized> {
     tx: &'a mut T,
     now: DateTime<Utc>,
@@ -68,9 +78,17 @@ struct Run<'a, T: IngestTx + ?Sized> {
 }
 
 impl<T: IngestTx + ?Sized> Run<'_, T> {
-    fn message(&mut self, m: &CapturedMessage, detected: Option<Priority>, edited_at: Option<DateTime<Utc>>) -> Result<(), StoreError> {
+    fn message(
+        &mut self,
+        m: &CapturedMessage,
+        detected: Option<Priority>,
+        edited_at: Option<DateTime<Utc>>,
+        arrival: Arrival,
+    ) -> Result<(), StoreError> {
         let contact = match m.contact_user() {
-            Some(user) => Some(self.contact_for(m.chat.key.owner, user, m.sent_at)?),
+            // An export's names are display strings: they create a contact, but do not overwrite
+            // the profile live capture keeps.
+            Some(user) => Some(self.contact_for(m.chat.key.owner, user, m.sent_at, arrival == Arrival::Live)?),
             None => None,
         };
         let counterpart = m.chat.counterpart.as_ref().map(|u| u.id);
@@ -83,7 +101,7 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         msg.edited_at = edited_at;
         // A late message older than the owner's last read point arrives read (it is not unread either).
         let read_up_to = self.conversations.get(&m.chat.key).and_then(|(c, _)| c.last_read_at);
-        msg.is_read |= read_up_to.is_some_and(|r| msg.sent_at <= r);
+        msg.is_read |= read_up_to.is_some_and(|r| msg.sent_at <= r) || arrival == Arrival::History;
         self.tx.insert_message(&msg)?;
         self.report.messages_stored += 1;
 
@@ -94,7 +112,10 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         let now = self.now;
         let counterpart_contact = counterpart.and_then(|id| self.contacts.get(&(m.chat.key.owner, id))).map(|(c, _)| c.clone());
         if let Some((conv, dirty)) = self.conversations.get_mut(&m.chat.key) {
-            conv.record_message(&msg, detected, now);
+            match arrival {
+                Arrival::Live => conv.record_message(&msg, detected, now),
+                Arrival::History => conv.record_history(&msg, now),
+            }
             if let Some(c) = counterpart_contact.filter(|_| conv.chat_type == ChatType::Private) {
                 conv.set_contact(&c);
             }
@@ -107,10 +128,10 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         let conv_id = match self.known_conversation(&m.chat.key)? {
             Some(id) => id,
             // An edit of a chat we never saw: store the message as it now is.
-            None => return self.message(m, detected, Some(edited_at)),
+            None => return self.message(m, detected, Some(edited_at), Arrival::Live),
         };
         let Some(old) = self.tx.find_message(conv_id, m.telegram_message_id)? else {
-            return self.message(m, detected, Some(edited_at));
+            return self.message(m, detected, Some(edited_at), Arrival::Live);
         };
         let mut msg = old.clone();
         if !msg.apply_edit(&m.text, m.media.as_ref(), edited_at) {
@@ -153,6 +174,9 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
     fn connection(&mut self, c: &BusinessConnection) -> Result<(), StoreError> {
         let json = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(format!("business connection: {e}")))?;
         self.tx.put_state(&BusinessConnection::state_key(&c.id), &json)?;
+        if c.is_enabled {
+            self.tx.put_state(&BusinessConnection::owner_state_key(c.owner), &c.id)?;
+        }
         self.report.connections += 1;
         Ok(())
     }
@@ -163,15 +187,16 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         owner: AvatarId,
         user: &crate::event::TelegramUser,
         at: DateTime<Utc>,
+        refresh: bool,
     ) -> Result<(AvatarId, i64), StoreError> {
         let key = (owner, user.id);
         if let Some((c, dirty)) = self.contacts.get_mut(&key) {
-            *dirty |= c.refresh_profile(user);
+            *dirty |= refresh && c.refresh_profile(user);
             return Ok(key);
         }
         let entry = match self.tx.find_contact(owner, user.id)? {
             Some(mut c) => {
-                let changed = c.refresh_profile(user);
+                let changed = refresh && c.refresh_profile(user);
                 (c, changed)
             }
             None => {

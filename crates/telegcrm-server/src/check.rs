@@ -3,11 +3,10 @@
 
 use std::process::ExitCode;
 
+use telegcrm_domain::ParkedUpdate;
 use telegcrm_domain::service::{CHECK_LISTS_PARKED, CheckReport};
-use telegcrm_domain::{CrmService, ParkedUpdate};
 use telegcrm_telegram::{RetrySummary, TelegramIngest};
 
-use crate::app;
 use crate::config::Config;
 
 /// What the command was asked to do.
@@ -24,14 +23,10 @@ pub struct Options {
 /// Runs the command: its report on stdout, errors on stderr; exit 0 (all well), 1 (counters
 /// differ without `--repair`, or updates stay parked), 2 (an error).
 pub async fn run(config: &Config, options: Options) -> ExitCode {
-    let store = match app::open_store(config).await {
+    let service = match crate::cli_service(config).await {
         Ok(s) => s,
-        Err(e) => {
-            eprintln!("telegcrm: {e}");
-            return ExitCode::from(2);
-        }
+        Err(code) => return code,
     };
-    let service = CrmService::new(store);
     if let Err(e) = service.ping().await {
         eprintln!("telegcrm: TELEGCRM_STORE: the store does not answer: {e}");
         return ExitCode::from(2);

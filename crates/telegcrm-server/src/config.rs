@@ -71,6 +71,35 @@ pub enum Command {
         #[arg(long, value_name = "UPDATE_ID")]
         discard_parked: Vec<i64>,
     },
+    /// Bring history into the store (docs/import.md).
+    Import {
+        /// What to import.
+        #[command(subcommand)]
+        source: ImportSource,
+    },
+}
+
+/// What `telegcrm import` reads.
+#[derive(Debug, Subcommand)]
+pub enum ImportSource {
+    /// Telegram Desktop's "Export chat history" in JSON: a result.json or its folder, a single
+    /// chat's export or the whole account's. Importing again stores nothing twice; an import
+    /// that stopped continues where it stopped.
+    TelegramExport {
+        /// result.json, or the export's folder.
+        path: std::path::PathBuf,
+        /// Whose CRM the history goes into [default: TELEGCRM_OWNER_AVATAR_ID]
+        #[arg(long, value_name = "AVATAR_ID")]
+        owner: Option<String>,
+        /// Your Telegram user id, to tell your own messages apart (a full export says it; a
+        /// single chat's export does not).
+        #[arg(long, value_name = "TELEGRAM_USER_ID")]
+        me: Option<i64>,
+        /// Time zone of the computer that made the export (IANA name, e.g. Europe/Berlin); needed
+        /// only for exports before June 2022, whose dates carry no zone.
+        #[arg(long, value_name = "TZ")]
+        timezone: Option<String>,
+    },
 }
 
 /// Raw settings, as given. [`Settings::resolve`] checks them.

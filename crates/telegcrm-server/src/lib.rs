@@ -10,6 +10,7 @@ mod check;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+mod import;
 pub mod jwt;
 pub mod metrics;
 pub mod openapi;
@@ -22,7 +23,7 @@ use std::process::ExitCode;
 use telegcrm_domain::CrmService;
 
 use crate::app::{AppState, StartError};
-use crate::config::{Cli, Command, Config, LogFormat};
+use crate::config::{Cli, Command, Config, ImportSource, LogFormat};
 
 /// Builds the service and HTTP state for a configuration.
 pub async fn build(config: &Config) -> Result<AppState, StartError> {
@@ -103,6 +104,18 @@ async fn shutdown_signal() {
     let _ = ctrl_c.await;
 }
 
+/// The service over the configured store, for a command that works on the store and exits:
+/// on failure the error is printed and the command's exit code (2) returned.
+async fn cli_service(config: &Config) -> Result<telegcrm_domain::CrmService, ExitCode> {
+    match app::open_store(config).await {
+        Ok(store) => Ok(telegcrm_domain::CrmService::new(store)),
+        Err(e) => {
+            eprintln!("telegcrm: {e}");
+            Err(ExitCode::from(2))
+        }
+    }
+}
+
 /// The program: parses the command line, starts, serves until SIGTERM or Ctrl-C, stops cleanly.
 pub fn run() -> ExitCode {
     let cli = Cli::parse();
@@ -125,6 +138,9 @@ pub fn run() -> ExitCode {
         match cli.command.unwrap_or(Command::Serve) {
             Command::Check { repair, retry_parked, discard_parked } => {
                 check::run(&config, check::Options { repair, retry_parked, discard_parked }).await
+            }
+            Command::Import { source: ImportSource::TelegramExport { path, owner, me, timezone } } => {
+                import::run(&config, import::Args { path, owner, me, timezone }).await
             }
             Command::Serve => {
                 let running = match start(&config).await {

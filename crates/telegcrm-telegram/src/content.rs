@@ -81,8 +81,7 @@ pub fn content_of(m: &Message) -> Content {
         plain(MessageType::Other, text)
     };
     if let Some(from) = m.forward_origin.as_ref().and_then(forward_label) {
-        content.text =
-            if content.text.is_empty() { format!("Forwarded from {from}") } else { format!("Forwarded from {from}:\n{}", content.text) };
+        content.text = telegcrm_domain::text::forwarded(&from, &content.text);
     }
     content
 }

@@ -156,6 +156,26 @@ impl Conversation {
         self.updated_at = now;
     }
 
+    /// Counts a message from the owner's history (an import). History does not make a
+    /// conversation look new: the message arrives read, detects no priority and leaves the
+    /// status alone, unless it is newer than everything stored; then it moves the preview and the
+    /// status as a live one would (an incoming message reopens, an outgoing one waits).
+    pub fn record_history(&mut self, message: &Message, now: DateTime<Utc>) {
+        let newest = self.message_count == 0 || message.sent_at > self.last_message_at;
+        self.message_count += 1;
+        if newest {
+            self.last_message_at = message.sent_at;
+            self.last_message_preview = Some(message.preview());
+            self.status = match message.direction {
+                Direction::Incoming => ConversationStatus::Active,
+                Direction::Outgoing => ConversationStatus::Waiting,
+            };
+        }
+        // The owner has seen their history: a live message older than it arrives read too.
+        self.last_read_at = Some(self.last_read_at.map_or(message.sent_at, |r| r.max(message.sent_at)));
+        self.updated_at = now;
+    }
+
     /// Raises the priority to `detected` unless a person pinned it; never lowers it.
     pub fn raise_priority(&mut self, detected: Option<Priority>) -> bool {
         match detected {

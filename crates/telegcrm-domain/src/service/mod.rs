@@ -112,6 +112,13 @@ impl CrmService {
         let batch = IngestBatch::prepare(self.clock.now(), events, state, &self.settings.priority_rules);
         Ok(self.store.ingest(&batch).await?)
     }
+
+    /// The owner's latest enabled Telegram Business connection, if any: an import keys the
+    /// owner's personal chats with it, as live Business capture does, so both land in one
+    /// conversation.
+    pub async fn business_connection_of(&self, owner: crate::ids::AvatarId) -> Result<Option<String>, CrmError> {
+        Ok(self.store.get_state(&crate::event::BusinessConnection::owner_state_key(owner)).await?)
+    }
 }
 
 /// Checks a free-text field's length; returns it trimmed, `None` when empty.

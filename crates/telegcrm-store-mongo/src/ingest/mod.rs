@@ -71,6 +71,10 @@ fn at_store_precision(batch: &IngestBatch) -> IngestBatch {
                 e.edited_at = ms(e.edited_at);
                 e.message.sent_at = ms(e.message.sent_at);
             }
+            InboundEvent::History(h) => {
+                h.message.sent_at = ms(h.message.sent_at);
+                h.edited_at = h.edited_at.map(ms);
+            }
             InboundEvent::Deletion(d) => d.deleted_at = ms(d.deleted_at),
             InboundEvent::BusinessConnection(_) => {}
         }

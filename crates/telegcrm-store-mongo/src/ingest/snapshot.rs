@@ -69,6 +69,7 @@ fn touched(batch: &IngestBatch) -> (Vec<ChatKey>, Vec<ContactKey>, Vec<(ChatKey,
         let m = match &prepared.event {
             InboundEvent::Message(m) => m,
             InboundEvent::Edit(e) => &e.message,
+            InboundEvent::History(h) => &h.message,
             InboundEvent::Deletion(d) => {
                 chats.push(d.chat.clone());
                 messages.extend(d.telegram_message_ids.iter().map(|id| (d.chat.clone(), *id)));

@@ -2,10 +2,10 @@
 
 use std::sync::Arc;
 
-use telegcrm_domain::event::{BusinessConnection, InboundEvent};
+use telegcrm_domain::event::{BusinessConnection, CapturedMessage, HistoricalMessage, InboundEvent};
 use telegcrm_domain::model::MAX_KEPT_EDITS;
 use telegcrm_domain::ports::Store;
-use telegcrm_domain::{ConversationStatus, Direction, MessageEdit, MessageType};
+use telegcrm_domain::{ConversationStatus, Direction, MessageEdit, MessageType, Priority};
 
 use super::Crm;
 use crate::fixtures::{at, business_connection, deletion, document, edit, incoming, msg, outgoing, photo, private_chat, zoe};
@@ -289,4 +289,51 @@ pub async fn business_connection_is_kept_in_state(store: Arc<dyn Store>) {
     let json = crm.store.get_state(&BusinessConnection::state_key("bc-Zx81kQ")).await.unwrap().unwrap();
     let stored: BusinessConnection = serde_json::from_str(&json).unwrap();
     assert_eq!(stored, expected);
+}
+
+fn history(message: CapturedMessage) -> InboundEvent {
+    InboundEvent::History(HistoricalMessage { message, edited_at: None })
+}
+
+/// History (an import) older than what is stored arrives read, detects no priority, keeps the
+/// status, preview and profile, and is stored once even when it came live too.
+pub async fn older_history_arrives_read_and_changes_nothing_that_shows(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let chat = private_chat(crm.owner, &zoe());
+    crm.ingest([msg(incoming(&chat, 50, "Alles klar, danke", at(50)))]).await;
+    let id = crm.conversation(&chat).await.id;
+    crm.service.set_status(crm.owner, id, ConversationStatus::Archived).await.unwrap();
+    let before = crm.conversation(&chat).await;
+    let mut renamed = zoe();
+    renamed.first_name = "Z.".into();
+    let mut old = incoming(&chat, 10, "URGENT: bitte sofort anrufen", at(10));
+    old.sender = Some(renamed);
+    let report =
+        crm.ingest([history(old), history(outgoing(&chat, 11, "Mache ich", at(11))), history(incoming(&chat, 50, "again", at(50)))]).await;
+    assert_eq!((report.messages_stored, report.duplicates), (2, 1));
+    let after = crm.conversation(&chat).await;
+    assert_eq!((after.status, after.priority, after.unread_count), (ConversationStatus::Archived, Priority::Medium, before.unread_count));
+    assert_eq!((after.message_count, after.last_message_at, &after.last_message_preview), (3, at(50), &before.last_message_preview));
+    assert!(crm.message(&chat, 10).await.is_read);
+    assert_eq!(crm.message(&chat, 50).await.content, "Alles klar, danke", "the live copy is kept");
+    let contact = crm.contact(zoe().id).await;
+    assert_eq!((contact.first_name.as_str(), contact.total_messages), (zoe().first_name.as_str(), 3));
+}
+
+/// History newer than everything stored moves the conversation as a live message would, but
+/// still arrives read; history into a new conversation opens it read.
+pub async fn newer_history_moves_the_conversation_but_arrives_read(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let chat = private_chat(crm.owner, &zoe());
+    crm.ingest([history(incoming(&chat, 1, "Hallo", at(1))), history(outgoing(&chat, 2, "Guten Tag", at(2)))]).await;
+    let conv = crm.conversation(&chat).await;
+    assert_eq!((conv.message_count, conv.unread_count, conv.status), (2, 0, ConversationStatus::Waiting));
+    assert_eq!(conv.last_message_preview.as_deref(), Some("Guten Tag"));
+    crm.ingest([history(incoming(&chat, 3, "Wann passt es?", at(3)))]).await;
+    let conv = crm.conversation(&chat).await;
+    assert_eq!((conv.status, conv.unread_count, conv.last_message_at), (ConversationStatus::Active, 0, at(3)));
+    // A live message older than the history counts as read; a newer one is unread.
+    crm.ingest([msg(incoming(&chat, 0, "ganz alt", at(0))), msg(incoming(&chat, 4, "Hallo?", at(4)))]).await;
+    assert_eq!(crm.conversation(&chat).await.unread_count, 1);
+    assert!(crm.message(&chat, 0).await.is_read);
 }

@@ -60,6 +60,8 @@ macro_rules! __store_contract_cases {
             plain capture::photo_caption_and_media_metadata_are_kept,
             plain capture::batch_state_is_written_with_the_batch,
             plain capture::business_connection_is_kept_in_state,
+            plain capture::older_history_arrives_read_and_changes_nothing_that_shows,
+            plain capture::newer_history_moves_the_conversation_but_arrives_read,
             plain priority::urgent_keywords_raise_priority_to_urgent,
             plain priority::important_raises_priority_to_high,
             plain priority::captions_are_read_for_priority,
