@@ -3,7 +3,8 @@
 //! - `cargo xtask test`  — formatting check, clippy with warnings denied, then every test of the
 //!   workspace, with the services tests need (FerretDB for the Mongo store) installed and started,
 //!   then schemathesis against the server (docs/schemathesis.md).
-//! - `cargo xtask bench [ARGS]` — the storage benchmark (`telegcrm-bench`), release build.
+//! - `cargo xtask bench [ARGS]` — the storage benchmark (`telegcrm-bench`), release build;
+//!   `--import` measures the history import instead (docs/benchmarks.md).
 //! - `cargo xtask bench-http [--conversations C] [--messages M] [--connections N] [--seconds S]
 //!   [--requests R]` — the REST inbox and the dashboard's inbox and conversation pages: the
 //!   release server with the embedded store, seeded through the webhook; server time, `wrk`

@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout)]
 
 mod corpus;
+mod import;
 mod reference;
 
 use std::path::PathBuf;
@@ -44,6 +45,11 @@ struct Args {
     /// Where the SQLite database goes (default: a temporary directory, removed afterwards).
     #[arg(long)]
     dir: Option<PathBuf>,
+    /// Measure `telegcrm import telegram-export` instead: a generated Telegram Desktop export of
+    /// `--messages` messages imported into the store (SQLite: next to the raw insert of the same
+    /// rows).
+    #[arg(long)]
+    import: bool,
     /// Mongo connection string, for `--store mongo`.
     #[arg(long, env = "MONGODB_URI", default_value = "mongodb://127.0.0.1:27017")]
     mongo_uri: String,
@@ -109,6 +115,9 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let temp = tempfile::tempdir()?;
     let dir = args.dir.clone().unwrap_or_else(|| temp.path().join("data"));
     let store = open(&args, &dir).await?;
+    if args.import {
+        return import_report(&args, store, temp.path(), &dir).await;
+    }
     let service = CrmService::new(store.clone());
 
     // 1. Ingest, in batches of 100 events, one after the other as the poller does.
@@ -220,6 +229,43 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
         "like_scan_p50_ms": refs.as_ref().map(|r| percentile(&r.like_ms, 50.0)),
         "list_conversations_p99_ms": inbox_p99,
         "db_bytes": db_bytes,
+        "peak_rss_bytes": peak_rss,
+    });
+    println!("{json}");
+    Ok(())
+}
+
+/// `--import`: the import's rate and memory, and the raw insert of the rows it stored.
+async fn import_report(
+    args: &Args,
+    store: Arc<dyn Store>,
+    scratch: &std::path::Path,
+    dir: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let figures = import::run(store.clone(), scratch, args.messages, args.seed).await?;
+    drop(store);
+    let peak_rss = peak_rss_bytes();
+    let raw =
+        if args.store == StoreKind::Sqlite { Some(reference::raw_insert(&dir.join(telegcrm_store_sqlite::FILE_NAME))?) } else { None };
+    println!("Telegcrm import benchmark — store {:?}, {} messages, seed {}", args.store, figures.stored, args.seed);
+    println!("{:<34} {:>14}", "measure", "value");
+    println!("{:<34} {:>14.1}", "export size (MB)", figures.bytes as f64 / 1e6);
+    println!("{:<34} {:>14.1}", "import time (s)", figures.seconds);
+    println!("{:<34} {:>14.0}", "import (msgs/s)", figures.rate);
+    if let Some(r) = raw {
+        println!("{:<34} {:>14.0}", "raw insert, same rows (msgs/s)", r);
+        println!("{:<34} {:>13.0}%", "import / raw insert", 100.0 * figures.rate / r);
+    }
+    if let Some(r) = peak_rss {
+        println!("{:<34} {:>14.1}", "peak RSS (MiB)", r as f64 / 1_048_576.0);
+    }
+    let json = serde_json::json!({
+        "store": format!("{:?}", args.store).to_lowercase(),
+        "import": true,
+        "messages": figures.stored,
+        "export_bytes": figures.bytes,
+        "import_msgs_per_s": figures.rate.round(),
+        "raw_insert_msgs_per_s": raw.map(f64::round),
         "peak_rss_bytes": peak_rss,
     });
     println!("{json}");

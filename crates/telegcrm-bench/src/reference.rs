@@ -51,7 +51,7 @@ pub fn measure(file: &Path, queries: &[&str]) -> Result<References, Box<dyn std:
 
 /// Copies every conversation, contact and message of `file` into a fresh database with the same
 /// schema, indexing the messages' words, with prepared statements in one transaction.
-fn raw_insert(file: &Path) -> Result<f64, Box<dyn std::error::Error>> {
+pub fn raw_insert(file: &Path) -> Result<f64, Box<dyn std::error::Error>> {
     let scratch = tempfile::tempdir()?;
     drop(telegcrm_store_sqlite::SqliteStore::open(scratch.path())?);
     let mut dst = Connection::open(scratch.path().join(telegcrm_store_sqlite::FILE_NAME))?;
