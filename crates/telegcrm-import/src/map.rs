@@ -123,21 +123,18 @@ pub struct Dates {
 }
 
 /// A fatal problem with one message: the import stops, saying why.
-#[derive(Clone, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq, thiserror::Error)]
 pub enum Fatal {
     /// A message has only a local `date`, and no `--timezone` was given.
-    NeedsTimezone { message_id: i64, date: String },
-}
-
-impl std::fmt::Display for Fatal {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Self::NeedsTimezone { message_id, date } => write!(
-                f,
-                "message {message_id} has only a local date ({date:?}, no `date_unixtime`: an export older than June 2022); pass --timezone with the zone of the computer that made the export, e.g. --timezone Europe/Berlin"
-            ),
-        }
-    }
+    #[error(
+        "message {message_id} has only a local date ({date:?}, no `date_unixtime`: an export older than June 2022); pass --timezone with the zone of the computer that made the export, e.g. --timezone Europe/Berlin"
+    )]
+    NeedsTimezone {
+        /// The message's id.
+        message_id: i64,
+        /// Its `date`, as written.
+        date: String,
+    },
 }
 
 fn str_of<'v>(v: &'v Value, key: &str) -> Option<&'v str> {

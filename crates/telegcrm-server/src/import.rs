@@ -50,9 +50,10 @@ struct Shown {
 }
 
 impl Shown {
-    fn new(total_bytes: u64) -> Self {
+    /// The bar's length comes with the first progress report (the export's size).
+    fn new() -> Self {
         let bar = std::io::stderr().is_terminal().then(|| {
-            let bar = ProgressBar::new(total_bytes);
+            let bar = ProgressBar::new(0);
             let style = ProgressStyle::with_template("{bar:40.cyan/blue} {bytes}/{total_bytes} {msg} ETA {eta}")
                 .unwrap_or_else(|_| ProgressStyle::default_bar());
             bar.set_style(style);
@@ -119,8 +120,7 @@ pub async fn run(config: &Config, args: Args) -> ExitCode {
         Ok(s) => s,
         Err(code) => return code,
     };
-    let total = std::fs::metadata(telegcrm_import::result_json(&args.path)).map(|m| m.len()).unwrap_or(0);
-    let mut shown = Shown::new(total);
+    let mut shown = Shown::new();
     let started = Instant::now();
     let result = import_telegram_export(&service, &args.path, &options, &mut |p| shown.update(p)).await;
     shown.finish();
