@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::AvatarId;
-use crate::model::{ChatKey, Media};
+use crate::model::{ChatKey, Contact, Conversation, Media, Message};
 use crate::values::{ChatType, Direction, MessageType};
 
 /// A Telegram user as the provider saw it.
@@ -163,6 +163,25 @@ impl BusinessConnection {
     }
 }
 
+/// A record of a Telegcrm export, put back as it was exported (ids, counts and times kept): see
+/// [`crate::ingest`] for when it is stored. Follow-ups are restored by
+/// [`crate::CrmService::restore`] itself.
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "record", rename_all = "snake_case")]
+pub enum Restored {
+    /// A contact.
+    Contact(Contact),
+    /// A conversation.
+    Conversation(Conversation),
+    /// A message, with the chat of the conversation it belongs to.
+    Message {
+        /// The message.
+        message: Message,
+        /// Its conversation's chat: the message is restored only into that conversation.
+        chat: ChatKey,
+    },
+}
+
 /// Something that happened on Telegram.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
@@ -177,6 +196,8 @@ pub enum InboundEvent {
     BusinessConnection(BusinessConnection),
     /// A message from the owner's history (an import).
     History(HistoricalMessage),
+    /// A record from a Telegcrm export (a restore).
+    Restore(Box<Restored>),
 }
 
 impl InboundEvent {
@@ -186,7 +207,7 @@ impl InboundEvent {
         match self {
             Self::Message(m) => Some(&m.text),
             Self::Edit(e) => Some(&e.message.text),
-            Self::Deletion(_) | Self::BusinessConnection(_) | Self::History(_) => None,
+            Self::Deletion(_) | Self::BusinessConnection(_) | Self::History(_) | Self::Restore(_) => None,
         }
     }
 }
@@ -237,7 +258,7 @@ impl IngestBatch {
 pub struct IngestReport {
     /// New messages stored.
     pub messages_stored: u64,
-    /// Messages already stored (redeliveries), left unchanged.
+    /// Messages already stored (redeliveries), and restored records already there, left unchanged.
     pub duplicates: u64,
     /// Edits applied.
     pub edits_applied: u64,
@@ -247,6 +268,13 @@ pub struct IngestReport {
     pub connections: u64,
     /// Events that changed nothing (stale edits, deletions of unknown messages).
     pub ignored: u64,
+    /// Restored records stored.
+    #[serde(default)]
+    pub restored: u64,
+    /// Restored records not stored because the store holds another record for the same chat,
+    /// Telegram user or message (a different id).
+    #[serde(default)]
+    pub conflicts: u64,
 }
 
 impl IngestReport {
@@ -258,5 +286,7 @@ impl IngestReport {
         self.deletions_applied += other.deletions_applied;
         self.connections += other.connections;
         self.ignored += other.ignored;
+        self.restored += other.restored;
+        self.conflicts += other.conflicts;
     }
 }

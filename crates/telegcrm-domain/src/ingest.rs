@@ -9,7 +9,7 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
-use crate::event::{BusinessConnection, CapturedMessage, InboundEvent, IngestBatch, IngestReport};
+use crate::event::{BusinessConnection, CapturedMessage, InboundEvent, IngestBatch, IngestReport, Restored};
 use crate::ids::{AvatarId, ConversationId};
 use crate::model::{ChatKey, Contact, Conversation, Message};
 use crate::values::{ChatType, Priority};
@@ -50,6 +50,7 @@ pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: D
             InboundEvent::Edit(e) => run.edit(&e.message, detected, e.edited_at)?,
             InboundEvent::Deletion(d) => run.deletion(&d.chat, &d.telegram_message_ids, d.deleted_at)?,
             InboundEvent::BusinessConnection(c) => run.connection(c)?,
+            InboundEvent::Restore(r) => run.restore(r)?,
         }
     }
     for (key, value) in &batch.state {
@@ -178,6 +179,39 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
             self.tx.put_state(&BusinessConnection::owner_state_key(c.owner), &c.id)?;
         }
         self.report.connections += 1;
+        Ok(())
+    }
+
+    /// Puts back a record of an export as it was. A record is found by what identifies it in
+    /// Telegram (the chat, the Telegram user, the message in its conversation): absent, it is
+    /// stored; present with the same id, it is left (a restore run again after an interruption
+    /// continues); present with another id, the store holds different data for it, and the
+    /// record is not stored but counted as a conflict. A message is restored only into its own
+    /// conversation: when the store holds its chat under another conversation (or not at all),
+    /// it is a conflict too.
+    fn restore(&mut self, r: &Restored) -> Result<(), StoreError> {
+        let stored_id = match r {
+            Restored::Contact(c) => self.tx.find_contact(c.owner_avatar_id, c.telegram_id)?.map(|s| s.id == c.id),
+            Restored::Conversation(c) => self.tx.find_conversation(&c.key())?.map(|s| s.id == c.id),
+            Restored::Message { message: m, chat } => match self.tx.find_conversation(chat)? {
+                Some(c) if c.id == m.conversation_id => {
+                    self.tx.find_message(m.conversation_id, m.telegram_message_id)?.map(|s| s.id == m.id)
+                }
+                _ => Some(false),
+            },
+        };
+        match stored_id {
+            Some(true) => self.report.duplicates += 1,
+            Some(false) => self.report.conflicts += 1,
+            None => {
+                match r {
+                    Restored::Contact(c) => self.tx.insert_contact(c)?,
+                    Restored::Conversation(c) => self.tx.insert_conversation(c)?,
+                    Restored::Message { message, .. } => self.tx.insert_message(message)?,
+                }
+                self.report.restored += 1;
+            }
+        }
         Ok(())
     }
 

@@ -77,6 +77,23 @@ pub enum Command {
         #[command(subcommand)]
         source: ImportSource,
     },
+    /// Write every conversation, message (with its edits), contact and follow-up of an owner
+    /// (docs/export.md): ndjson and holons can be restored with `telegcrm import
+    /// telegcrm-export`; csv gives contacts or conversations as a spreadsheet.
+    Export {
+        /// Whose data [default: TELEGCRM_OWNER_AVATAR_ID]
+        #[arg(long, value_name = "AVATAR_ID")]
+        owner: Option<String>,
+        /// ndjson, holons (OASIS holons, a JSON array) or csv.
+        #[arg(long, value_name = "FORMAT", default_value = "ndjson")]
+        format: String,
+        /// With csv: contacts or conversations.
+        #[arg(long, value_name = "TABLE")]
+        table: Option<String>,
+        /// The file to write [default: standard output]; written whole or not at all.
+        #[arg(long, value_name = "FILE")]
+        out: Option<std::path::PathBuf>,
+    },
 }
 
 /// What `telegcrm import` reads.
@@ -99,6 +116,17 @@ pub enum ImportSource {
         /// only for exports before June 2022, whose dates carry no zone.
         #[arg(long, value_name = "TZ")]
         timezone: Option<String>,
+    },
+    /// A Telegcrm export (`telegcrm export --format ndjson` or `holons`) back into the store,
+    /// records as they were exported. Meant for an empty store; running it again after an
+    /// interruption continues, and a record the store already holds differently is left and
+    /// counted as a conflict.
+    TelegcrmExport {
+        /// The export file.
+        path: std::path::PathBuf,
+        /// Give every record to this owner instead of the one it was exported for.
+        #[arg(long, value_name = "AVATAR_ID")]
+        owner: Option<String>,
     },
 }
 

@@ -50,6 +50,12 @@ impl From<telegcrm_domain::ParseError> for ApiError {
     }
 }
 
+impl From<telegcrm_export::FormatError> for ApiError {
+    fn from(e: telegcrm_export::FormatError) -> Self {
+        Self::BadRequest(e.to_string())
+    }
+}
+
 /// The `errorCode` of an error envelope, one per status.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, serde::Serialize, utoipa::ToSchema)]
 #[serde(rename_all = "snake_case")]

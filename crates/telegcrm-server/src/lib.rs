@@ -10,6 +10,7 @@ mod check;
 pub mod config;
 pub mod dashboard;
 pub mod error;
+mod export;
 mod import;
 pub mod jwt;
 pub mod metrics;
@@ -142,6 +143,10 @@ pub fn run() -> ExitCode {
             Command::Import { source: ImportSource::TelegramExport { path, owner, me, timezone } } => {
                 import::run(&config, import::Args { path, owner, me, timezone }).await
             }
+            Command::Import { source: ImportSource::TelegcrmExport { path, owner } } => {
+                import::run_restore(&config, import::RestoreArgs { path, owner }).await
+            }
+            Command::Export { owner, format, table, out } => export::run(&config, export::Args { owner, format, table, out }).await,
             Command::Serve => {
                 let running = match start(&config).await {
                     Ok(r) => r,

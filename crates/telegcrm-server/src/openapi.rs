@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{contacts, conversations, followups, search, system};
+use crate::routes::{contacts, conversations, export, followups, search, system};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -186,6 +186,7 @@ pub struct Legacy {
         followups::delete,
         followups::complete,
         followups::snooze,
+        export::get,
         system::me,
         system::telegram_link,
         system::webhook,

@@ -45,5 +45,6 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/search", web::get().to(search::page))
         .route("/settings", web::get().to(settings::page))
         .route("/settings/telegram-link", web::post().to(settings::link))
+        .route("/settings/export", web::get().to(settings::export))
         .route("/events", web::get().to(events::stream));
 }

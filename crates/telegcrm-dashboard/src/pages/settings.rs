@@ -1,10 +1,14 @@
-//! `/settings`: the avatar, Telegram linking (deep link and QR code), bot status.
+//! `/settings`: the avatar, Telegram linking (deep link and QR code), bot status, downloads of
+//! the avatar's data (docs/export.md).
 
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
-use crate::web::{Ctx, Dash, Layout, PageError, posted, render, signed_in};
+use futures::TryStreamExt;
+use telegcrm_export::Format;
+
+use crate::web::{Ctx, Dash, Fields, Layout, PageError, posted, render, signed_in};
 
 #[derive(Template)]
 #[template(path = "settings.html")]
@@ -71,4 +75,17 @@ pub async fn link(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<Http
         Ok(l) => show(&dash, &ctx, Some((l.deep_link, l.expires_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string()))), None).await,
         Err(m) => show(&dash, &ctx, None, Some(m)).await,
     }
+}
+
+/// GET /settings/export?format=…&table=…: the signed-in avatar's data, streamed as a download.
+pub async fn export(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req)?;
+    let q = Fields::parse(req.query_string().as_bytes());
+    let format = Format::parse(q.get("format").unwrap_or("ndjson"), q.get("table"))
+        .map_err(|e| PageError::Invalid(Some(ctx.layout("settings")), e.to_string()))?;
+    let mut response = HttpResponse::Ok();
+    for header in format.download_headers() {
+        response.insert_header(header);
+    }
+    Ok(response.streaming(telegcrm_export::stream(dash.service.clone(), ctx.avatar(), format).map_ok(web::Bytes::from)))
 }

@@ -5,6 +5,7 @@ mod conversation;
 mod followup;
 mod message;
 mod parked;
+mod record;
 mod recount;
 
 pub use contact::{Contact, ContactChange};
@@ -12,4 +13,5 @@ pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
 pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
 pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};
 pub use parked::{MAX_PARKED_ERROR_CHARS, MAX_PARKED_RAW_BYTES, ParkedUpdate};
+pub use record::Record;
 pub use recount::{ContactCounts, ContactTally, ConversationCounts};

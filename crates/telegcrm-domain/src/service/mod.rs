@@ -10,6 +10,7 @@ mod followups;
 mod links;
 mod parked;
 mod reminders;
+mod restore;
 mod search;
 
 use std::sync::Arc;
@@ -23,6 +24,7 @@ pub use self::followups::{FollowUpUpdate, NewFollowUp};
 pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar_link_key, code_key, user_link_key};
 pub use self::parked::{MAX_PARKED, MAX_PARKED_PAGE, ReceivedUpdate, Replay, UpdatesReport};
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
+pub use self::restore::RestoreReport;
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
 use crate::event::{InboundEvent, IngestBatch, IngestReport};

@@ -2,6 +2,7 @@
 
 pub mod contacts;
 pub mod conversations;
+pub mod export;
 pub mod followups;
 pub mod search;
 pub mod system;
@@ -55,6 +56,7 @@ fn table() -> Vec<Entry> {
         (Method::DELETE, "/followups/{id}", r().to(followups::delete)),
         (Method::POST, "/followups/{id}/complete", r().to(followups::complete)),
         (Method::POST, "/followups/{id}/snooze", r().to(followups::snooze)),
+        (Method::GET, "/export", r().to(export::get)),
         (Method::GET, "/me", r().to(system::me)),
         (Method::POST, "/me/telegram-link", r().to(system::telegram_link)),
         (Method::POST, "/telegram/webhook", r().to(system::webhook)),

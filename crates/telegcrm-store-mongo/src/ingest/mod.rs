@@ -76,7 +76,9 @@ fn at_store_precision(batch: &IngestBatch) -> IngestBatch {
                 h.edited_at = h.edited_at.map(ms);
             }
             InboundEvent::Deletion(d) => d.deleted_at = ms(d.deleted_at),
-            InboundEvent::BusinessConnection(_) => {}
+            // Restored records are found by id and Telegram ids, not compared by time; the
+            // codec cuts their times as it writes them.
+            InboundEvent::BusinessConnection(_) | InboundEvent::Restore(_) => {}
         }
     }
     b

@@ -5,7 +5,7 @@
 use std::collections::{BTreeMap, BTreeSet, HashMap};
 
 use bson::{Bson, Document, doc};
-use telegcrm_domain::event::{InboundEvent, IngestBatch};
+use telegcrm_domain::event::{InboundEvent, IngestBatch, Restored};
 use telegcrm_domain::ingest::IngestTx;
 use telegcrm_domain::model::ChatKey;
 use telegcrm_domain::{AvatarId, Contact, ContactId, Conversation, ConversationId, Message, StoreError};
@@ -60,11 +60,21 @@ pub(crate) struct Snapshot {
     pub(crate) pending: BTreeMap<String, Vec<(&'static str, String)>>,
 }
 
-/// What a batch reads: chats, contacts, and messages by chat.
-fn touched(batch: &IngestBatch) -> (Vec<ChatKey>, Vec<ContactKey>, Vec<(ChatKey, i64)>) {
-    let mut chats = Vec::new();
-    let mut contacts = Vec::new();
-    let mut messages = Vec::new();
+/// What a batch reads.
+#[derive(Default)]
+struct Touched {
+    chats: Vec<ChatKey>,
+    contacts: Vec<ContactKey>,
+    /// Messages by chat (live capture and history).
+    messages: Vec<(ChatKey, i64)>,
+    /// Messages by conversation (restored records, whose conversation id is known).
+    restored_messages: Vec<(ConversationId, i64)>,
+}
+
+/// What a batch reads: chats, contacts, and messages by chat or by conversation.
+fn touched(batch: &IngestBatch) -> Touched {
+    let mut t = Touched::default();
+    let Touched { chats, contacts, messages, restored_messages } = &mut t;
     for prepared in &batch.events {
         let m = match &prepared.event {
             InboundEvent::Message(m) => m,
@@ -76,6 +86,17 @@ fn touched(batch: &IngestBatch) -> (Vec<ChatKey>, Vec<ContactKey>, Vec<(ChatKey,
                 continue;
             }
             InboundEvent::BusinessConnection(_) => continue,
+            InboundEvent::Restore(r) => {
+                match r.as_ref() {
+                    Restored::Contact(c) => contacts.push((c.owner_avatar_id, c.telegram_id)),
+                    Restored::Conversation(c) => chats.push(c.key()),
+                    Restored::Message { message: m, chat } => {
+                        chats.push(chat.clone());
+                        restored_messages.push((m.conversation_id, m.telegram_message_id));
+                    }
+                }
+                continue;
+            }
         };
         chats.push(m.chat.key.clone());
         messages.push((m.chat.key.clone(), m.telegram_message_id));
@@ -87,13 +108,13 @@ fn touched(batch: &IngestBatch) -> (Vec<ChatKey>, Vec<ContactKey>, Vec<(ChatKey,
     chats.dedup();
     contacts.sort_unstable();
     contacts.dedup();
-    (chats, contacts, messages)
+    t
 }
 
 impl MongoStore {
     /// Reads everything `batch` touches (three round trips).
     pub(crate) async fn snapshot(&self, batch: &IngestBatch) -> Result<Snapshot, StoreError> {
-        let (chats, contact_keys, message_keys) = touched(batch);
+        let Touched { chats, contacts: contact_keys, messages: message_keys, restored_messages } = touched(batch);
         let (conversations, contacts) = tokio::try_join!(self.conversation_docs(&chats), self.contact_docs(&contact_keys))?;
         let mut snap = Snapshot::default();
         for d in &conversations {
@@ -117,6 +138,9 @@ impl MongoStore {
             if let Some(c) = snap.conversation_ids.get(chat) {
                 by_conversation.entry(c.to_string()).or_default().insert(*id);
             }
+        }
+        for (c, id) in &restored_messages {
+            by_conversation.entry(c.to_string()).or_default().insert(*id);
         }
         if !by_conversation.is_empty() {
             let or: Vec<Document> = by_conversation

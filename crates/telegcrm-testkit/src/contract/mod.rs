@@ -22,6 +22,7 @@ pub mod isolation;
 pub mod pagination;
 pub mod parked;
 pub mod priority;
+pub mod restore;
 pub mod search;
 pub mod state;
 
@@ -62,6 +63,8 @@ macro_rules! __store_contract_cases {
             plain capture::business_connection_is_kept_in_state,
             plain capture::older_history_arrives_read_and_changes_nothing_that_shows,
             plain capture::newer_history_moves_the_conversation_but_arrives_read,
+            plain restore::restored_records_read_back_as_they_were_and_only_once,
+            plain restore::restored_records_never_replace_what_the_store_holds,
             plain priority::urgent_keywords_raise_priority_to_urgent,
             plain priority::important_raises_priority_to_high,
             plain priority::captions_are_read_for_priority,
