@@ -51,7 +51,10 @@ pub async fn run(config: &Config, args: Args) -> ExitCode {
         Err(code) => return code,
     };
     let result = match &args.out {
-        None => export(&service, owner, format, &mut WriteSink(std::io::stdout())).await.map(|s| (s, "standard output".to_owned())),
+        None => export(&service, owner, format, &mut WriteSink(std::io::stdout()))
+            .await
+            .map(|s| (s, "standard output".to_owned()))
+            .map_err(|e| e.to_string()),
         Some(path) => {
             let partial = path.with_extension(match path.extension() {
                 Some(ext) => format!("{}.partial", ext.to_string_lossy()),
@@ -60,12 +63,13 @@ pub async fn run(config: &Config, args: Args) -> ExitCode {
             let written = match std::fs::File::create(&partial) {
                 Ok(file) => {
                     let mut sink = WriteSink(std::io::BufWriter::new(file));
-                    let done = export(&service, owner, format, &mut sink).await;
-                    let flushed = std::io::Write::flush(&mut sink.0).map_err(telegcrm_export::ExportError::from);
-                    done.and_then(|s| flushed.map(|()| s))
-                        .and_then(|s| std::fs::rename(&partial, path).map(|()| s).map_err(telegcrm_export::ExportError::from))
+                    let done = export(&service, owner, format, &mut sink).await.map_err(|e| e.to_string());
+                    let flushed = std::io::Write::flush(&mut sink.0).map_err(|e| format!("writing {}: {e}", partial.display()));
+                    done.and_then(|s| flushed.map(|()| s)).and_then(|s| {
+                        std::fs::rename(&partial, path).map(|()| s).map_err(|e| format!("renaming to {}: {e}", path.display()))
+                    })
                 }
-                Err(e) => Err(e.into()),
+                Err(e) => Err(format!("cannot create {}: {e}", partial.display())),
             };
             if written.is_err() {
                 let _ = std::fs::remove_file(&partial);

@@ -192,7 +192,7 @@ pub struct Legacy {
         system::webhook,
     ),
     // Types that only query parameters name are not collected from the paths.
-    components(schemas(ErrorBody, ConversationStatus, Priority, ContactCategory, FollowUpView, Tag)),
+    components(schemas(ErrorBody, ConversationStatus, Priority, ContactCategory, FollowUpView, Tag, export::FormatName, export::TableName)),
     modifiers(&Security, &Links),
     security(("oasisJwt" = []), ("apiKey" = [])),
 )]

@@ -4,7 +4,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use futures::TryStreamExt;
 use serde::Deserialize;
 use telegcrm_export::{Format, stream};
-use utoipa::IntoParams;
+use utoipa::{IntoParams, ToSchema};
 
 use super::query;
 use crate::app::AppState;
@@ -14,16 +14,42 @@ use crate::openapi::{Legacy, ListErrors};
 
 type State = web::Data<AppState>;
 
+/// The `format` values (names are read in any case).
+#[derive(Debug, ToSchema)]
+#[schema(as = ExportFormat)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // documents the parameter; the value is parsed by telegcrm_export::Format
+pub enum FormatName {
+    /// One JSON record per line after a header; restorable.
+    Ndjson,
+    /// A JSON array of OASIS holons; restorable.
+    Holons,
+    /// A spreadsheet of `table`.
+    Csv,
+}
+
+/// The `table` values of the csv format.
+#[derive(Debug, ToSchema)]
+#[schema(as = ExportTable)]
+#[serde(rename_all = "lowercase")]
+#[allow(dead_code)] // documents the parameter; the value is parsed by telegcrm_export::Format
+pub enum TableName {
+    /// One row per contact.
+    Contacts,
+    /// One row per conversation.
+    Conversations,
+}
+
 /// What to export.
 #[derive(Debug, Default, Deserialize, IntoParams)]
 #[into_params(parameter_in = Query)]
 pub struct ExportQuery {
     /// `ndjson` (restorable; the default), `holons` (OASIS holons, a JSON array; restorable) or
     /// `csv` (a spreadsheet of `table`).
-    #[param(value_type = Option<String>, pattern = "^(?i)(ndjson|holons|csv)$")]
+    #[param(value_type = Option<FormatName>)]
     format: Option<String>,
-    /// With `csv`: `contacts` or `conversations`.
-    #[param(value_type = Option<String>, pattern = "^(?i)(contacts|conversations)$")]
+    /// With `csv` (and only then): `contacts` or `conversations`.
+    #[param(value_type = Option<TableName>)]
     table: Option<String>,
 }
 
