@@ -8,9 +8,14 @@ use std::path::Path;
 use std::process::Command;
 
 /// The fuzz targets, as `fuzz/Cargo.toml` names them.
-pub const TARGETS: [&str; 2] = ["telegram_update", "search_query"];
+pub const TARGETS: [&str; 4] = ["telegram_update", "search_query", "desktop_export", "telegcrm_export"];
 /// Where the Telegram update fixtures live (copied from the shared fixtures with their manifest).
 const UPDATE_FIXTURES: &str = "crates/telegcrm-testkit/fixtures/telegram/bot_updates";
+/// The real Telegram Desktop exports (`result.json` files), next to the repository like the
+/// import tests read them.
+const DESKTOP_EXPORTS: &str = "../shared/fixtures/telegram/desktop_export";
+/// Telegcrm exports (NDJSON and holons) of those samples, committed.
+const TELEGCRM_EXPORTS: &str = "fuzz/seeds/telegcrm_export";
 /// Queries and texts that reach the search parser's branches quickly.
 const SEARCH_SEEDS: [&str; 10] = [
     "invoice blue",
@@ -67,21 +72,31 @@ pub fn run(args: &[String]) -> Result<(), String> {
     Ok(())
 }
 
-/// Writes the target's seeds into its corpus directory (kept across runs); returns how many.
-fn seed(root: &Path, target: &str, corpus: &Path) -> Result<usize, String> {
-    fs::create_dir_all(corpus).map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
-    let fixtures = root.join(UPDATE_FIXTURES);
+/// Copies every file of `dir` (`.json` and `.ndjson`) into `corpus`; returns how many.
+fn copy_seeds(dir: &Path, corpus: &Path) -> Result<usize, String> {
     let mut n = 0;
-    // Both targets read text: the updates are good seeds for the search parser too.
-    let entries = fs::read_dir(&fixtures).map_err(|e| format!("cannot read {}: {e}", fixtures.display()))?;
+    let entries = fs::read_dir(dir).map_err(|e| format!("cannot read {}: {e}", dir.display()))?;
     for entry in entries.flatten() {
         let path = entry.path();
-        if path.extension().is_some_and(|x| x == "json") {
+        if path.extension().is_some_and(|x| x == "json" || x == "ndjson") {
             let to = corpus.join(format!("seed-{}", entry.file_name().to_string_lossy()));
             fs::copy(&path, &to).map_err(|e| format!("cannot copy {} to {}: {e}", path.display(), to.display()))?;
             n += 1;
         }
     }
+    Ok(n)
+}
+
+/// Writes the target's seeds into its corpus directory (kept across runs); returns how many.
+fn seed(root: &Path, target: &str, corpus: &Path) -> Result<usize, String> {
+    fs::create_dir_all(corpus).map_err(|e| format!("cannot create {}: {e}", corpus.display()))?;
+    match target {
+        "desktop_export" => return copy_seeds(&root.join(DESKTOP_EXPORTS), corpus),
+        "telegcrm_export" => return copy_seeds(&root.join(TELEGCRM_EXPORTS), corpus),
+        _ => {}
+    }
+    // Both other targets read text: the updates are good seeds for the search parser too.
+    let mut n = copy_seeds(&root.join(UPDATE_FIXTURES), corpus)?;
     if target == "search_query" {
         for (i, text) in SEARCH_SEEDS.iter().enumerate() {
             let to = corpus.join(format!("seed-query-{i}"));

@@ -157,7 +157,7 @@ fn check_header(h: &Header) -> Result<(), String> {
 }
 
 /// Reads NDJSON: the header, then one record per line (blank lines skipped).
-fn read_ndjson(mut r: impl BufRead, feed: &mut Feed) -> Result<(), String> {
+fn read_ndjson(mut r: impl BufRead, each: &mut dyn FnMut(Record) -> Result<(), String>) -> Result<(), String> {
     let mut line = Vec::new();
     let mut number = 0u64;
     let mut header = false;
@@ -181,7 +181,7 @@ fn read_ndjson(mut r: impl BufRead, feed: &mut Feed) -> Result<(), String> {
             continue;
         }
         let record: Record = serde_json::from_slice(&line).map_err(|e| format!("line {number}: {e}"))?;
-        feed.push(record)?;
+        each(record)?;
     }
     if header { Ok(()) } else { Err("empty: not a Telegcrm export".to_owned()) }
 }
@@ -193,8 +193,8 @@ struct HolonIn {
     meta_data: Record,
 }
 
-/// Hands each holon of the array to the feed as it is read.
-struct EachHolon<'a>(&'a mut Feed);
+/// Hands each holon's record to a callback as it is read.
+struct EachHolon<'a>(&'a mut dyn FnMut(Record) -> Result<(), String>);
 
 impl<'de> DeserializeSeed<'de> for EachHolon<'_> {
     type Value = ();
@@ -210,17 +210,32 @@ impl<'de> Visitor<'de> for EachHolon<'_> {
     }
     fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<(), A::Error> {
         while let Some(h) = seq.next_element::<HolonIn>()? {
-            self.0.push(h.meta_data).map_err(serde::de::Error::custom)?;
+            (self.0)(h.meta_data).map_err(serde::de::Error::custom)?;
         }
         Ok(())
     }
 }
 
 /// Reads a holons export: one JSON array.
-fn read_holons(r: impl BufRead, feed: &mut Feed) -> Result<(), String> {
+fn read_holons(r: impl BufRead, each: &mut dyn FnMut(Record) -> Result<(), String>) -> Result<(), String> {
     let mut de = serde_json::Deserializer::from_reader(r);
-    EachHolon(feed).deserialize(&mut de).map_err(|e| format!("holons: {e}"))?;
+    EachHolon(each).deserialize(&mut de).map_err(|e| format!("holons: {e}"))?;
     de.end().map_err(|e| format!("after the holons: {e}"))
+}
+
+/// The format of an export, told by its first character (left unread): `ndjson` or `holons`.
+pub fn detect(r: &mut impl BufRead) -> Result<&'static str, String> {
+    match first_byte(r).map_err(|e| format!("reading: {e}"))? {
+        Some(b'{') => Ok("ndjson"),
+        Some(b'[') => Ok("holons"),
+        _ => Err("not a Telegcrm export (expected an NDJSON export or a JSON array of holons)".to_owned()),
+    }
+}
+
+/// Reads an export of `format` (from [`detect`]) as a stream, handing each record to `each` as it
+/// is read; stops at the first malformed record, or when `each` fails.
+pub fn read_records(r: impl BufRead, format: &str, each: &mut dyn FnMut(Record) -> Result<(), String>) -> Result<(), String> {
+    if format == "holons" { read_holons(r, each) } else { read_ndjson(r, each) }
 }
 
 /// Reads `path` and restores its records into `service`'s store, reporting progress after each
@@ -236,22 +251,12 @@ pub async fn restore(
     let total_bytes = file.metadata().map(|m| m.len()).unwrap_or(0);
     let bytes = Arc::new(AtomicU64::new(0));
     let mut source = BufReader::with_capacity(256 * 1024, Counting { inner: file, count: bytes.clone() });
-    let first = first_byte(&mut source).map_err(|source| RestoreError::Open { path: shown.clone(), source })?;
-    let format = match first {
-        Some(b'{') => "ndjson",
-        Some(b'[') => "holons",
-        _ => {
-            return Err(RestoreError::Format {
-                path: shown,
-                message: "not a Telegcrm export (expected an NDJSON export or a JSON array of holons)".to_owned(),
-            });
-        }
-    };
+    let format = detect(&mut source).map_err(|message| RestoreError::Format { path: shown.clone(), message })?;
 
     let (tx, mut rx) = mpsc::channel::<Vec<Record>>(2);
     let mut feed = Feed { owner: options.owner, batch: Vec::with_capacity(BATCH), out: tx, read: Counts::default() };
     let parsing = tokio::task::spawn_blocking(move || {
-        let read = if format == "ndjson" { read_ndjson(source, &mut feed) } else { read_holons(source, &mut feed) };
+        let read = read_records(source, format, &mut |record| feed.push(record));
         // What was read before a malformed line is stored too: running again continues after it.
         let sent = feed.send();
         (read.and(sent), feed.read)
