@@ -41,7 +41,8 @@ pub trait IngestTx {
 /// Applies a batch through `tx`. Conversations and contacts are written once per batch, not once
 /// per message.
 pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: DateTime<Utc>) -> Result<IngestReport, StoreError> {
-    let mut run = Run { tx, now, conversations: HashMap::new(), contacts: HashMap::new(), report: IngestReport::default() };
+    let mut run =
+        Run { tx, now, conversations: HashMap::new(), aliases: HashMap::new(), contacts: HashMap::new(), report: IngestReport::default() };
     for prepared in &batch.events {
         let detected = prepared.detected_priority;
         match &prepared.event {
@@ -72,8 +73,11 @@ enum Arrival {
 struct Run<'a, T: IngestTx + ?Sized> {
     tx: &'a mut T,
     now: DateTime<Utc>,
-    /// Conversations touched by this batch, and whether they changed.
+    /// Conversations touched by this batch (under their own key), and whether they changed.
     conversations: HashMap<ChatKey, (Conversation, bool)>,
+    /// Keys asked for that found a conversation under another key (a live Business chat found
+    /// as it was imported, [`ChatKey::imported_personal`]).
+    aliases: HashMap<ChatKey, ChatKey>,
     contacts: HashMap<(AvatarId, i64), (Contact, bool)>,
     report: IngestReport,
 }
@@ -94,6 +98,7 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         };
         let counterpart = m.chat.counterpart.as_ref().map(|u| u.id);
         let conv_id = self.conversation_for(m, counterpart)?;
+        let key = self.key_of(&m.chat.key);
         if self.tx.find_message(conv_id, m.telegram_message_id)?.is_some() {
             self.report.duplicates += 1;
             return Ok(());
@@ -101,7 +106,7 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         let mut msg = Message::from_captured(m, conv_id);
         msg.edited_at = edited_at;
         // A late message older than the owner's last read point arrives read (it is not unread either).
-        let read_up_to = self.conversations.get(&m.chat.key).and_then(|(c, _)| c.last_read_at);
+        let read_up_to = self.conversations.get(&key).and_then(|(c, _)| c.last_read_at);
         msg.is_read |= read_up_to.is_some_and(|r| msg.sent_at <= r) || arrival == Arrival::History;
         self.tx.insert_message(&msg)?;
         self.report.messages_stored += 1;
@@ -112,7 +117,7 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         }
         let now = self.now;
         let counterpart_contact = counterpart.and_then(|id| self.contacts.get(&(m.chat.key.owner, id))).map(|(c, _)| c.clone());
-        if let Some((conv, dirty)) = self.conversations.get_mut(&m.chat.key) {
+        if let Some((conv, dirty)) = self.conversations.get_mut(&key) {
             match arrival {
                 Arrival::Live => conv.record_message(&msg, detected, now),
                 Arrival::History => conv.record_history(&msg, now),
@@ -141,7 +146,8 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         }
         self.tx.update_message(&msg, &old)?;
         self.report.edits_applied += 1;
-        if let Some((conv, dirty)) = self.conversations.get_mut(&m.chat.key) {
+        let key = self.key_of(&m.chat.key);
+        if let Some((conv, dirty)) = self.conversations.get_mut(&key) {
             conv.raise_priority(detected);
             conv.refresh_preview(&msg);
             conv.updated_at = self.now;
@@ -255,14 +261,35 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         Ok(id)
     }
 
+    /// The key the conversation of `key` is held under in this batch.
+    fn key_of(&self, key: &ChatKey) -> ChatKey {
+        self.aliases.get(key).cloned().unwrap_or_else(|| key.clone())
+    }
+
+    /// The conversation of a chat, read once per batch. A live Business chat with a person that
+    /// has no conversation of its own is the one imported from the owner's export before the
+    /// connection was known, if there is one: one chat, one conversation, whichever came first.
     fn known_conversation(&mut self, key: &ChatKey) -> Result<Option<ConversationId>, StoreError> {
-        if let Some((c, _)) = self.conversations.get(key) {
+        let own = self.key_of(key);
+        if let Some((c, _)) = self.conversations.get(&own) {
             return Ok(Some(c.id));
         }
-        Ok(match self.tx.find_conversation(key)? {
+        if let Some(c) = self.tx.find_conversation(key)? {
+            let id = c.id;
+            self.conversations.insert(key.clone(), (c, false));
+            return Ok(Some(id));
+        }
+        let Some(imported) = key.imported_personal() else { return Ok(None) };
+        if let Some((c, _)) = self.conversations.get(&imported) {
+            let id = c.id;
+            self.aliases.insert(key.clone(), imported);
+            return Ok(Some(id));
+        }
+        Ok(match self.tx.find_conversation(&imported)? {
             Some(c) => {
                 let id = c.id;
-                self.conversations.insert(key.clone(), (c, false));
+                self.conversations.insert(imported.clone(), (c, false));
+                self.aliases.insert(key.clone(), imported);
                 Some(id)
             }
             None => None,

@@ -88,6 +88,43 @@ async fn sending_goes_through_the_business_connection_and_is_stored_as_outgoing(
 }
 
 #[tokio::test]
+async fn an_imported_personal_chat_is_answered_through_the_owners_business_connection_only() {
+    let owner = AvatarId::new();
+    let mut gateway = MockTelegramGateway::new();
+    gateway
+        .expect_send_text()
+        .with(eq(5001), eq(Some("bc-now".to_owned())), eq("Hello again"))
+        .times(1)
+        .returning(|_, _, text| Ok(SentMessage { telegram_message_id: 77, sent_at: t(11, 0), text: text.to_owned(), sender: None }));
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
+    let conv = seeded(&service, owner, Some(ChatKey::IMPORTED_PERSONAL)).await;
+
+    // No connection yet: the bot must not write to the person from its own account.
+    let err = service.send_message(owner, conv.id, "Hello again").await.unwrap_err();
+    assert!(matches!(err, CrmError::Invalid { field: "conversation", .. }), "{err}");
+    assert!(err.to_string().contains("Telegram Business"), "{err}");
+
+    service
+        .ingest(
+            vec![InboundEvent::BusinessConnection(telegcrm_domain::event::BusinessConnection {
+                id: "bc-now".into(),
+                owner,
+                user: zoe(),
+                user_chat_id: 5001,
+                is_enabled: true,
+                can_reply: true,
+                date: t(10, 30),
+            })],
+            vec![],
+        )
+        .await
+        .unwrap();
+    let sent = service.send_message(owner, conv.id, "Hello again").await.unwrap();
+    assert_eq!((sent.conversation_id, sent.telegram_message_id), (conv.id, 77));
+    assert_eq!(service.conversation(owner, conv.id).await.unwrap().message_count, 3);
+}
+
+#[tokio::test]
 async fn telegram_refusal_is_an_error_and_stores_nothing() {
     let owner = AvatarId::new();
     let mut gateway = MockTelegramGateway::new();

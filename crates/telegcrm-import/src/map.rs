@@ -55,7 +55,8 @@ pub struct Chat {
 }
 
 /// The chat of `header` for `owner`. A personal chat is keyed with `business_connection` (the
-/// owner's Telegram Business connection), so that history and live capture meet.
+/// owner's Telegram Business connection), or [`ChatKey::IMPORTED_PERSONAL`] before there is one,
+/// so that history and live capture meet in either order.
 pub fn chat(header: &ChatHeader, owner: AvatarId, me: Option<&Me>, business_connection: Option<&str>) -> Result<Chat, Skip> {
     let id = header.id.ok_or(Skip::ChatWithoutId)?;
     let title = header.name.clone();
@@ -74,7 +75,11 @@ pub fn chat(header: &ChatHeader, owner: AvatarId, me: Option<&Me>, business_conn
         "private_channel" | "public_channel" => (-(CHANNEL_BASE + unshift(id, LEGACY_CHANNEL_SHIFT)), ChatType::Channel, None, false),
         _ => return Err(Skip::NotAChat),
     };
-    let business_connection_id = if header.kind == "personal_chat" { business_connection.map(str::to_owned) } else { None };
+    // A personal chat is the owner's own chat with the person: keyed with the owner's Business
+    // connection, or, before there is one, as imported, so that live Business capture joins it
+    // later (never as the bot's chat with that person).
+    let business_connection_id =
+        (header.kind == "personal_chat").then(|| business_connection.unwrap_or(ChatKey::IMPORTED_PERSONAL).to_owned());
     let title = if header.kind == "saved_messages" { Some("Saved Messages".to_owned()) } else { title };
     Ok(Chat { info: ChatInfo { key: ChatKey { owner, chat_id, business_connection_id }, chat_type, title, counterpart }, with_bot })
 }
@@ -420,6 +425,10 @@ mod tests {
         let counterpart = personal.info.counterpart.expect("counterpart");
         assert_eq!((counterpart.first_name.as_str(), counterpart.last_name.as_deref()), ("Bob", Some("Stone")));
         assert_eq!(chat(&header("bot_chat", 7), owner(), None, Some("bc1")).expect("chat").info.key.business_connection_id, None);
+        // Before any connection: the owner's own chat, not the bot's chat with Bob.
+        let early = chat(&header("personal_chat", 7), owner(), None, None).expect("chat");
+        assert!(early.info.key.is_imported_personal(), "{:?}", early.info.key);
+        assert_eq!(chat(&header("bot_chat", 7), owner(), None, None).expect("chat").info.key.business_connection_id, None);
     }
 
     #[test]

@@ -234,8 +234,10 @@ async fn history_does_not_make_a_conversation_look_new() {
     let service = memory();
     let owner = fixtures::owner();
     let bob = fixtures::user(700_000_000, "Bob", Some("Stone"), Some("bob"));
-    let chat = fixtures::private_chat(owner, &bob);
-    // Live: Bob wrote in 2025, the owner archived the conversation.
+    // Live through the owner's Business connection: Bob wrote in 2025, the owner archived the
+    // conversation.
+    let chat = fixtures::business_chat(owner, &bob, "bc-1");
+    service.ingest(vec![fixtures::business_connection(owner, "bc-1", fixtures::at(0))], vec![]).await.expect("connection");
     let live = chrono::DateTime::from_timestamp(1_750_000_000, 0).expect("time");
     service.ingest(vec![fixtures::msg(fixtures::incoming(&chat, 9_000, "thanks, all good", live))], vec![]).await.expect("live");
     let c = conversations(&service, owner).await.remove(0);
@@ -297,6 +299,50 @@ async fn a_personal_chat_imported_after_the_business_connection_joins_the_live_c
     let list = conversations(&service, owner).await;
     assert_eq!(list.len(), 1, "one conversation: {list:#?}");
     assert_eq!((list[0].business_connection_id.as_deref(), list[0].message_count), (Some("bc-1"), 8));
+}
+
+#[tokio::test]
+async fn a_personal_chat_imported_before_the_business_connection_is_joined_by_live_capture() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    for service in [memory(), CrmService::new(Arc::new(SqliteStore::open(&dir.path().join("crm.db")).expect("open")))] {
+        let owner = fixtures::owner();
+        let summary = import(&service, &sample(DM), &options(owner, Some(300_000_000))).await.expect("import");
+        assert_eq!(summary.stored, 8);
+        // The bot's own chat with Bob is not the owner's chat with Bob.
+        let bob = fixtures::user(700_000_000, "Bob", None, None);
+        service
+            .ingest(vec![fixtures::msg(fixtures::incoming(&fixtures::private_chat(owner, &bob), 1, "/start", fixtures::at(0)))], vec![])
+            .await
+            .expect("bot chat");
+        assert_eq!(conversations(&service, owner).await.len(), 2);
+
+        // Then the owner connects the bot with Telegram Business: the same chat arrives live,
+        // with a message the export had (3673) and a new one.
+        let chat = fixtures::business_chat(owner, &bob, "bc-9");
+        let sent = chrono::DateTime::from_timestamp(1_654_898_900, 0).expect("time");
+        let later = chrono::DateTime::from_timestamp(1_800_000_000, 0).expect("time");
+        let report = service
+            .ingest(
+                vec![
+                    fixtures::business_connection(owner, "bc-9", fixtures::at(0)),
+                    fixtures::msg(fixtures::incoming(&chat, 3_673, "live copy", sent)),
+                    fixtures::msg(fixtures::incoming(&chat, 9_000, "and now live", later)),
+                ],
+                vec![],
+            )
+            .await
+            .expect("live");
+        assert_eq!((report.messages_stored, report.duplicates), (1, 1), "the message that came both ways is stored once");
+        let list = conversations(&service, owner).await;
+        assert_eq!(list.len(), 2, "still the bot's chat and one chat with Bob: {list:#?}");
+        let owners_chat = list.iter().find(|c| c.business_connection_id.is_some()).expect("the owner's chat");
+        assert_eq!((owners_chat.message_count, owners_chat.unread_count), (9, 1));
+        assert_eq!(owners_chat.last_message_preview.as_deref(), Some("and now live"));
+        // Importing again after the connection changes nothing.
+        let again = import(&service, &sample(DM), &options(owner, Some(300_000_000))).await.expect("again");
+        assert_eq!((again.stored, again.already_stored), (0, 8));
+        assert_eq!(conversations(&service, owner).await.len(), 2);
+    }
 }
 
 #[tokio::test]

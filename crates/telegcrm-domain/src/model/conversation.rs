@@ -22,6 +22,32 @@ pub struct ChatKey {
     pub business_connection_id: Option<String>,
 }
 
+impl ChatKey {
+    /// The business connection id of a personal chat imported from the owner's Telegram export
+    /// before any Business connection was known: it is the owner's own chat, not the bot's chat
+    /// with that person, and live Business capture of the same chat joins it (see
+    /// [`ChatKey::imported_personal`]).
+    pub const IMPORTED_PERSONAL: &'static str = "telegram-export";
+
+    /// Whether this is a personal chat imported before any Business connection was known.
+    pub fn is_imported_personal(&self) -> bool {
+        self.business_connection_id.as_deref() == Some(Self::IMPORTED_PERSONAL)
+    }
+
+    /// For a live Business chat with a person, the key the same chat has when it was imported
+    /// before the connection: a message that finds no conversation under its own key goes into
+    /// that one. `None` for other chats.
+    pub fn imported_personal(&self) -> Option<Self> {
+        match &self.business_connection_id {
+            // Private chats have positive ids; groups and channels negative ones.
+            Some(id) if id != Self::IMPORTED_PERSONAL && self.chat_id > 0 => {
+                Some(Self { business_connection_id: Some(Self::IMPORTED_PERSONAL.to_owned()), ..self.clone() })
+            }
+            _ => None,
+        }
+    }
+}
+
 /// One Telegram chat of one owner, with its CRM state.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]

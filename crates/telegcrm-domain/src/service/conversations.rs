@@ -134,7 +134,19 @@ impl CrmService {
         }
         let conv = self.conversation(owner, id).await?;
         let gateway = self.gateway.as_ref().ok_or(GatewayError::NotConfigured)?;
-        let sent = gateway.send_text(conv.telegram_chat_id, conv.business_connection_id.clone(), text).await?;
+        // A personal chat imported before the Business connection was known is answered through
+        // the owner's connection now; without one the bot would write from its own account.
+        let connection = if conv.key().is_imported_personal() {
+            Some(self.business_connection_of(owner).await?.ok_or_else(|| {
+                CrmError::invalid(
+                    "conversation",
+                    "this chat came from your Telegram export; connect the bot to your account with Telegram Business to reply here",
+                )
+            })?)
+        } else {
+            conv.business_connection_id.clone()
+        };
+        let sent = gateway.send_text(conv.telegram_chat_id, connection, text).await?;
         let captured = CapturedMessage {
             chat: ChatInfo { key: conv.key(), chat_type: conv.chat_type, title: conv.title.clone(), counterpart: None },
             telegram_message_id: sent.telegram_message_id,

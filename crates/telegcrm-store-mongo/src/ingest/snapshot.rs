@@ -82,6 +82,7 @@ fn touched(batch: &IngestBatch) -> Touched {
             InboundEvent::History(h) => &h.message,
             InboundEvent::Deletion(d) => {
                 chats.push(d.chat.clone());
+                chats.extend(d.chat.imported_personal());
                 messages.extend(d.telegram_message_ids.iter().map(|id| (d.chat.clone(), *id)));
                 continue;
             }
@@ -99,6 +100,8 @@ fn touched(batch: &IngestBatch) -> Touched {
             }
         };
         chats.push(m.chat.key.clone());
+        // The rule may find a Business chat as it was imported (ChatKey::imported_personal).
+        chats.extend(m.chat.key.imported_personal());
         messages.push((m.chat.key.clone(), m.telegram_message_id));
         let owner = m.chat.key.owner;
         contacts.extend(m.contact_user().map(|u| (owner, u.id)));
@@ -135,7 +138,9 @@ impl MongoStore {
         }
         let mut by_conversation: BTreeMap<String, BTreeSet<i64>> = BTreeMap::new();
         for (chat, id) in &message_keys {
-            if let Some(c) = snap.conversation_ids.get(chat) {
+            let own = snap.conversation_ids.get(chat);
+            let imported = || chat.imported_personal().and_then(|k| snap.conversation_ids.get(&k));
+            if let Some(c) = own.or_else(imported) {
                 by_conversation.entry(c.to_string()).or_default().insert(*id);
             }
         }

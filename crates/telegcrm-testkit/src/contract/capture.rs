@@ -337,3 +337,30 @@ pub async fn newer_history_moves_the_conversation_but_arrives_read(store: Arc<dy
     assert_eq!(crm.conversation(&chat).await.unread_count, 1);
     assert!(crm.message(&chat, 0).await.is_read);
 }
+
+/// A personal chat imported before the owner's Business connection was known and the same chat
+/// delivered live through the connection later are one conversation, and a message that came both
+/// ways is stored once; edits and deletions through the connection find it too.
+pub async fn business_chat_joins_the_chat_imported_before_the_connection(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let mut imported = private_chat(crm.owner, &zoe());
+    imported.key.business_connection_id = Some(telegcrm_domain::ChatKey::IMPORTED_PERSONAL.to_owned());
+    crm.ingest([history(incoming(&imported, 1, "Hallo", at(1))), history(outgoing(&imported, 2, "Guten Tag", at(2)))]).await;
+    let before = crm.conversation(&imported).await;
+
+    let live = crate::fixtures::business_chat(crm.owner, &zoe(), "bc-7");
+    let report = crm.ingest([msg(incoming(&live, 2, "Guten Tag", at(2))), msg(incoming(&live, 3, "Wann passt es?", at(3)))]).await;
+    assert_eq!((report.messages_stored, report.duplicates), (1, 1));
+    crm.ingest([edit(&incoming(&live, 3, "Wann passt es?", at(3)), "Wann passt es Ihnen?", at(4)), deletion(&live, &[1], at(5))]).await;
+    let all = crm.conversations(&Default::default()).await;
+    assert_eq!(all.len(), 1, "one conversation: {all:?}");
+    let after = &all[0];
+    assert_eq!(after.id, before.id);
+    assert_eq!((after.message_count, after.unread_count, after.last_message_at), (3, 1, at(3)));
+    assert_eq!(crm.message(&imported, 3).await.content, "Wann passt es Ihnen?");
+    assert!(crm.message(&imported, 1).await.deleted_at.is_some());
+    // The bot's own chat with Zoe stays another conversation.
+    let bot_chat = private_chat(crm.owner, &zoe());
+    crm.ingest([msg(incoming(&bot_chat, 1, "/start", at(6)))]).await;
+    assert_eq!(crm.conversations(&Default::default()).await.len(), 2);
+}

@@ -63,6 +63,7 @@ macro_rules! __store_contract_cases {
             plain capture::business_connection_is_kept_in_state,
             plain capture::older_history_arrives_read_and_changes_nothing_that_shows,
             plain capture::newer_history_moves_the_conversation_but_arrives_read,
+            plain capture::business_chat_joins_the_chat_imported_before_the_connection,
             plain restore::restored_records_read_back_as_they_were_and_only_once,
             plain restore::restored_records_never_replace_what_the_store_holds,
             plain priority::urgent_keywords_raise_priority_to_urgent,
