@@ -4,7 +4,8 @@
 //!   workspace, with the services tests need (FerretDB for the Mongo store) installed and started,
 //!   then schemathesis against the server (docs/schemathesis.md).
 //! - `cargo xtask bench [ARGS]` — the storage benchmark (`telegcrm-bench`), release build;
-//!   `--import` measures the history import instead (docs/benchmarks.md).
+//!   `--import` measures the history import instead, `--export` the export and its restore
+//!   (docs/benchmarks.md).
 //! - `cargo xtask bench-http [--conversations C] [--messages M] [--connections N] [--seconds S]
 //!   [--requests R]` — the REST inbox and the dashboard's inbox and conversation pages: the
 //!   release server with the embedded store, seeded through the webhook; server time, `wrk`

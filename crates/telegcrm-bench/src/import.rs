@@ -112,6 +112,8 @@ pub struct Figures {
     pub bytes: u64,
     /// Seconds the import took.
     pub seconds: f64,
+    /// Whose CRM the export went into.
+    pub owner: AvatarId,
 }
 
 /// Generates the export in `dir` and imports it into `store`.
@@ -121,7 +123,8 @@ pub async fn run(store: Arc<dyn Store>, dir: &Path, messages: usize, seed: u64) 
     let bytes = write_export(&path, messages, seed)?;
     eprintln!("wrote a {:.0} MB export of {messages} messages in {:.1}s", bytes as f64 / 1e6, t.elapsed().as_secs_f64());
     let service = CrmService::new(store);
-    let options = Options { owner: AvatarId::new(), me: None, timezone: None };
+    let owner = AvatarId::new();
+    let options = Options { owner, me: None, timezone: None };
     let t = Instant::now();
     let mut last = Instant::now();
     let summary = import_telegram_export(&service, &path, &options, &mut |p| {
@@ -133,7 +136,7 @@ pub async fn run(store: Arc<dyn Store>, dir: &Path, messages: usize, seed: u64) 
     .await?;
     let seconds = t.elapsed().as_secs_f64();
     std::fs::remove_file(&path)?;
-    Ok(Figures { stored: summary.stored, rate: summary.stored as f64 / seconds, bytes, seconds })
+    Ok(Figures { stored: summary.stored, rate: summary.stored as f64 / seconds, bytes, seconds, owner })
 }
 
 #[cfg(test)]

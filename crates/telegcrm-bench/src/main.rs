@@ -7,6 +7,7 @@
 #![allow(clippy::print_stdout)]
 
 mod corpus;
+mod export;
 mod import;
 mod reference;
 
@@ -50,6 +51,11 @@ struct Args {
     /// rows).
     #[arg(long)]
     import: bool,
+    /// Measure `telegcrm export` and `telegcrm import telegcrm-export` instead: the store filled
+    /// by a generated Telegram Desktop export of `--messages` messages, exported as NDJSON,
+    /// restored into a second empty store of the same kind and exported again.
+    #[arg(long)]
+    export: bool,
     /// Mongo connection string, for `--store mongo`.
     #[arg(long, env = "MONGODB_URI", default_value = "mongodb://127.0.0.1:27017")]
     mongo_uri: String,
@@ -117,6 +123,10 @@ async fn run(args: Args) -> Result<(), Box<dyn std::error::Error>> {
     let store = open(&args, &dir).await?;
     if args.import {
         return import_report(&args, store, temp.path(), &dir).await;
+    }
+    if args.export {
+        let target = open(&args, &temp.path().join("restored")).await?;
+        return export_report(&args, store, target, temp.path()).await;
     }
     let service = CrmService::new(store.clone());
 
@@ -270,6 +280,43 @@ async fn import_report(
     });
     println!("{json}");
     Ok(())
+}
+
+/// `--export`: export and restore rates and memory, and whether the round trip is identical.
+async fn export_report(
+    args: &Args,
+    source: Arc<dyn Store>,
+    target: Arc<dyn Store>,
+    scratch: &std::path::Path,
+) -> Result<(), Box<dyn std::error::Error>> {
+    let f = export::run(source, target, scratch, args.messages, args.seed).await?;
+    let peak_rss = peak_rss_bytes();
+    let records = f.export.records.total() as f64;
+    println!("Telegcrm export benchmark — store {:?}, {} messages, seed {}", args.store, f.messages, args.seed);
+    println!("{:<34} {:>14}", "measure", "value");
+    println!("{:<34} {:>14.0}", "records exported", records);
+    println!("{:<34} {:>14.1}", "export size (MB)", f.export.bytes as f64 / 1e6);
+    println!("{:<34} {:>14.1}", "export time (s)", f.export_seconds);
+    println!("{:<34} {:>14.0}", "export (records/s)", records / f.export_seconds);
+    println!("{:<34} {:>14.1}", "restore time (s)", f.restore_seconds);
+    println!("{:<34} {:>14.0}", "restore (records/s)", f.restore.report.restored as f64 / f.restore_seconds);
+    println!("{:<34} {:>14}", "export again: same bytes", if f.identical { "yes" } else { "NO" });
+    if let Some(r) = peak_rss {
+        println!("{:<34} {:>14.1}", "peak RSS of the run (MiB)", r as f64 / 1_048_576.0);
+    }
+    let json = serde_json::json!({
+        "store": format!("{:?}", args.store).to_lowercase(),
+        "export": true,
+        "messages": f.messages,
+        "records": f.export.records.total(),
+        "export_bytes": f.export.bytes,
+        "export_records_per_s": (records / f.export_seconds).round(),
+        "restore_records_per_s": (f.restore.report.restored as f64 / f.restore_seconds).round(),
+        "identical": f.identical,
+        "peak_rss_bytes": peak_rss,
+    });
+    println!("{json}");
+    if f.identical { Ok(()) } else { Err("the export of the restored store differs from the first export".into()) }
 }
 
 /// The kinds of query, in the order the mix cycles through them.
