@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{contacts, conversations, followups, search, system};
+use crate::routes::{contacts, conversations, followups, imports, search, system};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -38,6 +38,8 @@ pub const UPSTREAM: u32 = 1 << 6;
 pub const UNAVAILABLE: u32 = 1 << 7;
 /// 401 alone (the webhook's secret).
 pub const SECRET: u32 = 1 << 8;
+/// 413 payload_too_large and 415 unsupported_media_type of an upload (multipart/form-data).
+pub const UPLOAD: u32 = 1 << 9;
 
 const STATUSES: &[(u32, u16, &str)] = &[
     (
@@ -52,6 +54,8 @@ const STATUSES: &[(u32, u16, &str)] = &[
     (CONFLICT, 409, "conflict: a uniqueness rule of the store"),
     (BODY, 413, "payload_too_large: a body over 1 MiB"),
     (BODY, 415, "unsupported_media_type: a body that is not application/json"),
+    (UPLOAD, 413, "payload_too_large: the upload is over TELEGCRM_IMPORT_MAX_BYTES (default 2 GiB)"),
+    (UPLOAD, 415, "unsupported_media_type: a body that is not multipart/form-data"),
     (INVALID, 422, "unprocessable: valid JSON that means something invalid"),
     (UPSTREAM, 502, "upstream: Telegram or OASIS failed"),
     (UNAVAILABLE, 503, "unavailable: the store does not answer, or a dependency is not configured"),
@@ -186,6 +190,9 @@ pub struct Legacy {
         followups::delete,
         followups::complete,
         followups::snooze,
+        imports::create,
+        imports::list,
+        imports::get,
         system::me,
         system::telegram_link,
         system::webhook,
@@ -272,6 +279,7 @@ const FAMILIES: &[Family] = &[
         lists: &["listContacts"],
         targets: &["getContact", "patchContact", "listContactConversations", "linkContactAvatar", "unlinkContactAvatar"],
     },
+    Family { one: &["createImport", "getImport"], lists: &["listImports"], targets: &["getImport"] },
     Family {
         one: &["createFollowUp", "getFollowUp", "patchFollowUp", "completeFollowUp", "snoozeFollowUp"],
         lists: &["listFollowUps", "listPendingFollowUps"],
