@@ -14,6 +14,7 @@ mod a11y;
 mod contacts;
 mod conversation;
 mod followups;
+mod import;
 mod inbox;
 mod keyboard;
 mod search;
