@@ -80,3 +80,61 @@ async fn an_upload_without_the_csrf_token_is_refused_and_starts_nothing() {
     assert_eq!(app.api("GET", "imports", None).await["items"], serde_json::json!([]));
     assert_eq!(app.api("GET", "conversations", None).await["items"], serde_json::json!([]));
 }
+
+/// A single chat's export of `n` messages, as Telegram Desktop writes it.
+fn big_export(n: u64) -> String {
+    let mut out = String::from("{\n \"name\": \"Bulk\",\n \"type\": \"personal_chat\",\n \"id\": 555000111,\n \"messages\": [\n");
+    let start = 1_780_000_000u64;
+    for i in 1..=n {
+        let t = start + i * 60;
+        out.push_str(&format!(
+            "  {{\"id\": {i}, \"type\": \"message\", \"date\": \"2026-05-28T00:00:00\", \"date_unixtime\": \"{t}\", \"from\": \"Bulk\", \
+             \"from_id\": \"user555000111\", \"text\": \"order {i}: the oak table, the chairs and the delivery next week\"}}{}\n",
+            if i == n { "" } else { "," }
+        ));
+    }
+    out.push_str(" ]\n}\n");
+    out
+}
+
+#[tokio::test]
+async fn the_progress_panel_moves_while_a_large_export_is_imported() {
+    let Some(app) = App::empty().await else { return };
+    let dir = tempfile::tempdir().unwrap();
+    let export = dir.path().join("result.json");
+    std::fs::write(&export, big_export(60_000)).unwrap();
+    app.as_a(View::DESKTOP, async |b| {
+        b.go("/settings").await;
+        let file = b.named(Role::Control, "Export file (zip or result.json)").await;
+        file.send_keys(export.to_str().unwrap()).await.unwrap();
+        b.press(None, "Upload").await;
+        b.until("the job's page", || async { b.url().await.query().is_some_and(|q| q.starts_with("import=")).then_some(()) }).await;
+        b.js("window.__importPage = 1", vec![]).await;
+        let mut seen = Vec::new();
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(120);
+        loop {
+            let now = b
+                .js(
+                    "const p = document.getElementById('import-progress'); \
+                     return p ? p.dataset.status + ' ' + document.getElementById('import-percent').textContent : ''",
+                    vec![],
+                )
+                .await;
+            let now = now.as_str().unwrap_or_default().to_owned();
+            if seen.last() != Some(&now) {
+                seen.push(now.clone());
+            }
+            if now.starts_with("done") {
+                break;
+            }
+            assert!(std::time::Instant::now() < deadline, "not done in 120 s: {seen:?}");
+            tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+        }
+        assert_eq!(b.js("return window.__importPage || 0", vec![]).await, 1, "the page was reloaded");
+        assert!(seen.len() >= 2 && !seen[0].starts_with("done"), "the panel moved by itself: {seen:?}");
+        b.until_text("60000 new messages").await;
+    })
+    .await;
+    let convs = app.api("GET", "conversations", None).await;
+    assert_eq!(convs["items"][0]["messageCount"], 60_000, "{convs}");
+}
