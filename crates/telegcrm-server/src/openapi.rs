@@ -478,6 +478,24 @@ mod tests {
     }
 
     #[test]
+    fn the_upload_is_a_multipart_binary_file_answered_202_with_its_location() {
+        let doc = doc();
+        let op = &doc["paths"]["/api/telegram-crm/imports"]["post"];
+        let body = &op["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"];
+        let name = body.as_str().unwrap().trim_start_matches("#/components/schemas/");
+        let file = &doc["components"]["schemas"][name]["properties"]["file"];
+        assert_eq!((file["type"].as_str(), file["format"].as_str()), (Some("string"), Some("binary")), "{file}");
+        let accepted = &op["responses"]["202"];
+        assert!(accepted["headers"]["Location"].is_object(), "{accepted}");
+        assert_eq!(accepted["links"]["getImport"]["operationId"], "getImport", "{accepted}");
+        for status in ["400", "413", "415"] {
+            assert!(op["responses"][status].is_object(), "{status}");
+        }
+        let job = &doc["components"]["schemas"]["ImportJob"]["properties"];
+        assert!(job["status"].to_string().contains("JobStatus") || job["status"].to_string().contains("queued"), "{job}");
+    }
+
+    #[test]
     fn links_lead_from_lists_to_records() {
         let doc = doc();
         let links = &doc["paths"]["/api/telegram-crm/conversations"]["get"]["responses"]["200"]["links"];
