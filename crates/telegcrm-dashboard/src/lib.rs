@@ -63,6 +63,7 @@ pub struct Dashboard {
     throttle: Throttle,
     cookie_secure: bool,
     live_interval: std::time::Duration,
+    import_limit: u64,
 }
 
 impl std::fmt::Debug for Dashboard {
@@ -85,6 +86,7 @@ impl Dashboard {
             throttle: Throttle::default(),
             cookie_secure: false,
             live_interval: std::time::Duration::from_secs(1),
+            import_limit: telegcrm_import::upload::DEFAULT_MAX_BYTES,
         }
     }
 
@@ -106,6 +108,13 @@ impl Dashboard {
     #[must_use]
     pub fn with_sessions(mut self, sessions: Arc<dyn SessionStore>) -> Self {
         self.sessions = sessions;
+        self
+    }
+
+    /// The largest export the Settings page accepts, in bytes (default 2 GiB).
+    #[must_use]
+    pub fn with_import_limit(mut self, max_bytes: u64) -> Self {
+        self.import_limit = max_bytes;
         self
     }
 

@@ -136,17 +136,23 @@ impl Fields {
 /// field or the `X-CSRF-Token` header (htmx), compared in constant time.
 pub fn posted(dash: &Dashboard, req: &HttpRequest, body: &[u8]) -> Result<(Ctx, Fields), PageError> {
     let fields = Fields::parse(body);
+    let ctx = csrf_checked(dash, req, fields.0.get("_csrf").map(String::as_str))?;
+    Ok((ctx, fields))
+}
+
+/// The CSRF check of [`posted`] for a body that is not url-encoded (a multipart upload):
+/// `field` is the form's `_csrf` value, if read; else the `X-CSRF-Token` header counts.
+pub fn csrf_checked(dash: &Dashboard, req: &HttpRequest, field: Option<&str>) -> Result<Ctx, PageError> {
     let Some(session) = session(dash, req) else {
         // Without a session there is no token to match: refuse as a CSRF failure, not a redirect,
         // so a forged cross-site post never looks like it worked.
         return Err(PageError::Forbidden);
     };
     let header = req.headers().get("x-csrf-token").and_then(|v| v.to_str().ok());
-    let presented = fields.0.get("_csrf").map(String::as_str).or(header);
-    if !csrf_ok(&session, presented) {
+    if !csrf_ok(&session, field.or(header)) {
         return Err(PageError::Forbidden);
     }
-    Ok((Ctx { session }, fields))
+    Ok(Ctx { session })
 }
 
 /// A local path to go back to (never another site).

@@ -81,6 +81,8 @@ pub enum Entity {
     Avatar,
     /// An update the store refused, parked.
     ParkedUpdate,
+    /// An import job.
+    ImportJob,
 }
 
 impl std::fmt::Display for Entity {
@@ -92,6 +94,7 @@ impl std::fmt::Display for Entity {
             Self::FollowUp => "follow-up",
             Self::Avatar => "avatar",
             Self::ParkedUpdate => "parked update",
+            Self::ImportJob => "import job",
         })
     }
 }

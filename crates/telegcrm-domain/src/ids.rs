@@ -90,6 +90,11 @@ uuid_id!(
     FollowUpId,
     "followUpId"
 );
+uuid_id!(
+    /// An import job (an uploaded export imported in the background).
+    ImportJobId,
+    "importJobId"
+);
 
 #[cfg(test)]
 mod tests {

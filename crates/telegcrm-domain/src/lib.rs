@@ -22,7 +22,7 @@ pub mod text;
 pub mod values;
 
 pub use error::{CrmError, DirectoryError, Entity, GatewayError, ParseError, StoreError};
-pub use ids::{AvatarId, ContactId, ConversationId, FollowUpId, MessageId};
+pub use ids::{AvatarId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId};
 pub use model::{ChatKey, Contact, Conversation, FollowUp, Media, Message, MessageEdit, ParkedUpdate, Record, SnoozePreset};
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use service::CrmService;

@@ -6,11 +6,15 @@
 //! - [`map`] turns chats and messages into the CRM's terms (Bot API ids, direction, text, media);
 //! - [`import_telegram_export`] runs them on a blocking thread and stores batches of
 //!   [`InboundEvent::History`] through [`CrmService::ingest`], where the domain's history rules
-//!   apply (arrive read, no priority, no reopening, stored once).
+//!   apply (arrive read, no priority, no reopening, stored once);
+//! - [`upload`] and [`job`]: an export uploaded over HTTP, imported by a background job whose
+//!   state every instance can read.
 
+pub mod job;
 pub mod map;
 pub mod parse;
 pub mod reader;
+pub mod upload;
 
 use std::collections::{BTreeMap, HashSet};
 use std::fs::File;

@@ -98,6 +98,8 @@ pub struct AppState {
     pub telegram: Option<Arc<dyn TelegramIntegration>>,
     /// The web dashboard served at `/`.
     pub dashboard: web::Data<telegcrm_dashboard::Dashboard>,
+    /// The largest export upload (`TELEGCRM_IMPORT_MAX_BYTES`).
+    pub import_max_bytes: u64,
 }
 
 impl std::fmt::Debug for AppState {

@@ -208,6 +208,9 @@ pub struct Settings {
     /// Mark the dashboard's session cookie Secure: true or false [default: true when TELEGCRM_PUBLIC_URL is https]
     #[arg(long, env = "TELEGCRM_COOKIE_SECURE", global = true)]
     pub cookie_secure: Option<String>,
+    /// Largest export upload (POST /imports, the dashboard's Settings page), in bytes [default: 2147483648, 2 GiB]
+    #[arg(long, env = "TELEGCRM_IMPORT_MAX_BYTES", global = true)]
+    pub import_max_bytes: Option<String>,
 }
 
 /// Which store holds the data.
@@ -291,6 +294,8 @@ pub struct Config {
     pub log_format: LogFormat,
     /// Whether the dashboard's session cookie is `Secure`.
     pub cookie_secure: bool,
+    /// The largest export upload, in bytes.
+    pub import_max_bytes: u64,
 }
 
 /// A configuration error: the variable and what is wrong with it.
@@ -374,8 +379,16 @@ impl Settings {
             Some("false" | "0" | "no") => false,
             Some(other) => return Err(bad("TELEGCRM_COOKIE_SECURE", format!("{other:?} is not true or false"))),
         };
+        let import_max_bytes = match non_empty(self.import_max_bytes) {
+            None => telegcrm_import::upload::DEFAULT_MAX_BYTES,
+            Some(s) => match s.parse::<u64>() {
+                Ok(n) if n > 0 => n,
+                _ => return Err(bad("TELEGCRM_IMPORT_MAX_BYTES", format!("{s:?} is not a whole number of bytes above 0"))),
+            },
+        };
         Ok(Config {
             cookie_secure,
+            import_max_bytes,
             bind,
             store,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("./data")),
@@ -468,6 +481,7 @@ mod tests {
         assert_eq!(c.data_dir, PathBuf::from("./data"));
         assert_eq!(c.telegram_mode, TelegramMode::Off);
         assert_eq!(c.telegram_api_url, "https://api.telegram.org");
+        assert_eq!(c.import_max_bytes, 2_147_483_648);
     }
 
     #[test]
@@ -485,6 +499,8 @@ mod tests {
             (Settings { telegram_mode: Some("push".into()), ..Default::default() }, "TELEGRAM_MODE"),
             (Settings { telegram_api_url: Some("ftp://x".into()), ..Default::default() }, "TELEGRAM_API_URL"),
             (Settings { telegram_webhook_secret: Some("has space".into()), ..Default::default() }, "TELEGRAM_WEBHOOK_SECRET"),
+            (Settings { import_max_bytes: Some("2GB".into()), ..Default::default() }, "TELEGCRM_IMPORT_MAX_BYTES"),
+            (Settings { import_max_bytes: Some("0".into()), ..Default::default() }, "TELEGCRM_IMPORT_MAX_BYTES"),
         ];
         for (settings, variable) in cases {
             let err = settings.resolve().unwrap_err();

@@ -3,6 +3,7 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpResponse, ResponseError};
 use telegcrm_domain::{CrmError, GatewayError, StoreError};
+use telegcrm_import::upload::UploadError;
 
 /// Everything a request can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -33,6 +34,9 @@ pub enum ApiError {
     /// The body is over the limit.
     #[error("the request body is larger than 1 MiB")]
     PayloadTooLarge,
+    /// An uploaded export refused: too large (413), empty or not an export (400).
+    #[error(transparent)]
+    Upload(#[from] telegcrm_import::upload::UploadError),
     /// The body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -42,6 +46,18 @@ pub enum ApiError {
     /// A dependency is not there.
     #[error("{0}")]
     Unavailable(String),
+}
+
+impl From<actix_multipart::MultipartError> for ApiError {
+    fn from(e: actix_multipart::MultipartError) -> Self {
+        use actix_multipart::MultipartError as M;
+        match e {
+            M::ContentTypeMissing | M::ContentTypeParse | M::ContentTypeIncompatible => {
+                Self::UnsupportedMediaType("send the export as multipart/form-data, in a field named file".into())
+            }
+            other => Self::BadRequest(format!("unreadable multipart body: {other}")),
+        }
+    }
 }
 
 impl From<telegcrm_domain::ParseError> for ApiError {
@@ -72,7 +88,7 @@ pub enum ErrorCode {
     MethodNotAllowed,
     /// 409: a uniqueness rule of the store.
     Conflict,
-    /// 413: a body over 1 MiB.
+    /// 413: a body over 1 MiB, or an uploaded export over TELEGCRM_IMPORT_MAX_BYTES.
     PayloadTooLarge,
     /// 415: a body that is not `application/json`.
     UnsupportedMediaType,
@@ -138,6 +154,11 @@ impl ResponseError for ApiError {
             Self::NotFound(_) => StatusCode::NOT_FOUND,
             Self::MethodNotAllowed { .. } => StatusCode::METHOD_NOT_ALLOWED,
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            Self::Upload(e) => match e {
+                UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                UploadError::Empty | UploadError::NotAnExport(_) => StatusCode::BAD_REQUEST,
+                UploadError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,
             Self::Unavailable(_) => StatusCode::SERVICE_UNAVAILABLE,
@@ -189,6 +210,15 @@ pub fn ok<T: serde::Serialize>(result: T) -> HttpResponse {
 /// A 201 with the success envelope.
 pub fn created<T: serde::Serialize>(result: T) -> HttpResponse {
     HttpResponse::Created().json(Envelope { is_error: false, message: "", result })
+}
+
+/// A 202 with the success envelope and a `Location` header (work started in the background).
+pub fn accepted<T: serde::Serialize>(result: T, location: &str) -> HttpResponse {
+    HttpResponse::Accepted().insert_header((actix_web::http::header::LOCATION, location)).json(Envelope {
+        is_error: false,
+        message: "",
+        result,
+    })
 }
 
 /// The handler result type.

@@ -54,7 +54,9 @@ pub async fn build(config: &Config) -> Result<AppState, StartError> {
             config::TelegramMode::Off => "off",
         },
     };
-    let mut dash = telegcrm_dashboard::Dashboard::new(service.clone(), std::sync::Arc::new(host)).with_secure_cookie(config.cookie_secure);
+    let mut dash = telegcrm_dashboard::Dashboard::new(service.clone(), std::sync::Arc::new(host))
+        .with_secure_cookie(config.cookie_secure)
+        .with_import_limit(config.import_max_bytes);
     if let Some(client) = sign_in {
         dash = dash.with_oasis(client);
     }
@@ -64,6 +66,7 @@ pub async fn build(config: &Config) -> Result<AppState, StartError> {
         webhook_secret: config.telegram_webhook_secret.clone(),
         telegram: Some(telegram),
         dashboard: actix_web::web::Data::new(dash),
+        import_max_bytes: config.import_max_bytes,
     })
 }
 

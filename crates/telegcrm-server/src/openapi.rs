@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{contacts, conversations, export, followups, search, system};
+use crate::routes::{contacts, conversations, export, followups, imports, search, system};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -38,6 +38,8 @@ pub const UPSTREAM: u32 = 1 << 6;
 pub const UNAVAILABLE: u32 = 1 << 7;
 /// 401 alone (the webhook's secret).
 pub const SECRET: u32 = 1 << 8;
+/// 413 payload_too_large and 415 unsupported_media_type of an upload (multipart/form-data).
+pub const UPLOAD: u32 = 1 << 9;
 
 const STATUSES: &[(u32, u16, &str)] = &[
     (
@@ -52,6 +54,8 @@ const STATUSES: &[(u32, u16, &str)] = &[
     (CONFLICT, 409, "conflict: a uniqueness rule of the store"),
     (BODY, 413, "payload_too_large: a body over 1 MiB"),
     (BODY, 415, "unsupported_media_type: a body that is not application/json"),
+    (UPLOAD, 413, "payload_too_large: the upload is over TELEGCRM_IMPORT_MAX_BYTES (default 2 GiB)"),
+    (UPLOAD, 415, "unsupported_media_type: a body that is not multipart/form-data"),
     (INVALID, 422, "unprocessable: valid JSON that means something invalid"),
     (UPSTREAM, 502, "upstream: Telegram or OASIS failed"),
     (UNAVAILABLE, 503, "unavailable: the store does not answer, or a dependency is not configured"),
@@ -187,6 +191,9 @@ pub struct Legacy {
         followups::complete,
         followups::snooze,
         export::get,
+        imports::create,
+        imports::list,
+        imports::get,
         system::me,
         system::telegram_link,
         system::webhook,
@@ -273,6 +280,7 @@ const FAMILIES: &[Family] = &[
         lists: &["listContacts"],
         targets: &["getContact", "patchContact", "listContactConversations", "linkContactAvatar", "unlinkContactAvatar"],
     },
+    Family { one: &["createImport", "getImport"], lists: &["listImports"], targets: &["getImport"] },
     Family {
         one: &["createFollowUp", "getFollowUp", "patchFollowUp", "completeFollowUp", "snoozeFollowUp"],
         lists: &["listFollowUps", "listPendingFollowUps"],
@@ -468,6 +476,24 @@ mod tests {
             doc["paths"]["/api/telegram-crm/telegram/webhook"]["post"]["security"],
             serde_json::json!([{"telegramWebhookSecret": []}])
         );
+    }
+
+    #[test]
+    fn the_upload_is_a_multipart_binary_file_answered_202_with_its_location() {
+        let doc = doc();
+        let op = &doc["paths"]["/api/telegram-crm/imports"]["post"];
+        let body = &op["requestBody"]["content"]["multipart/form-data"]["schema"]["$ref"];
+        let name = body.as_str().unwrap().trim_start_matches("#/components/schemas/");
+        let file = &doc["components"]["schemas"][name]["properties"]["file"];
+        assert_eq!((file["type"].as_str(), file["format"].as_str()), (Some("string"), Some("binary")), "{file}");
+        let accepted = &op["responses"]["202"];
+        assert!(accepted["headers"]["Location"].is_object(), "{accepted}");
+        assert_eq!(accepted["links"]["getImport"]["operationId"], "getImport", "{accepted}");
+        for status in ["400", "413", "415"] {
+            assert!(op["responses"][status].is_object(), "{status}");
+        }
+        let job = &doc["components"]["schemas"]["ImportJob"]["properties"];
+        assert!(job["status"].to_string().contains("JobStatus") || job["status"].to_string().contains("queued"), "{job}");
     }
 
     #[test]

@@ -25,7 +25,7 @@ axe.run(document, {resultTypes: ['violations']})
 "#;
 
 /// Where pictures and the report go.
-fn out_dir() -> PathBuf {
+pub(crate) fn out_dir() -> PathBuf {
     let dir = if std::env::var("TELEGCRM_SCREENSHOTS").as_deref() == Ok("1") {
         PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../docs/screenshots")
     } else {

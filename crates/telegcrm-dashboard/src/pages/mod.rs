@@ -3,6 +3,7 @@
 mod contacts;
 mod conversation;
 mod followups;
+mod import;
 mod inbox;
 mod search;
 mod settings;
@@ -46,5 +47,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings", web::get().to(settings::page))
         .route("/settings/telegram-link", web::post().to(settings::link))
         .route("/settings/export", web::get().to(settings::export))
+        .route("/settings/import", web::post().to(import::upload))
+        .route("/settings/imports/{id}", web::get().to(import::progress))
         .route("/events", web::get().to(events::stream));
 }

@@ -4,6 +4,7 @@ pub mod contacts;
 pub mod conversations;
 pub mod export;
 pub mod followups;
+pub mod imports;
 pub mod search;
 pub mod system;
 
@@ -57,6 +58,9 @@ fn table() -> Vec<Entry> {
         (Method::POST, "/followups/{id}/complete", r().to(followups::complete)),
         (Method::POST, "/followups/{id}/snooze", r().to(followups::snooze)),
         (Method::GET, "/export", r().to(export::get)),
+        (Method::POST, "/imports", r().to(imports::create)),
+        (Method::GET, "/imports", r().to(imports::list)),
+        (Method::GET, "/imports/{id}", r().to(imports::get)),
         (Method::GET, "/me", r().to(system::me)),
         (Method::POST, "/me/telegram-link", r().to(system::telegram_link)),
         (Method::POST, "/telegram/webhook", r().to(system::webhook)),
