@@ -12,6 +12,8 @@ async fn the_settings_page_downloads_the_avatars_own_data() {
     app.as_a(View::DESKTOP, async |b| {
         b.go("/settings").await;
         b.until_text("Your data").await;
+        let title = b.js("return document.title", vec![]).await;
+        assert!(title.as_str().is_some_and(|t| t.starts_with("Settings") && !t.contains("data")), "{title}");
         for name in
             ["Full export (NDJSON)", "Full export as OASIS holons (JSON)", "Contacts (CSV spreadsheet)", "Conversations (CSV spreadsheet)"]
         {
