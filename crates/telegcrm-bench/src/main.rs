@@ -83,6 +83,12 @@ fn ms(d: Duration) -> f64 {
     d.as_secs_f64() * 1000.0
 }
 
+/// Starts a new high-water mark at the current RSS (Linux `clear_refs`), so a phase's peak can be
+/// read on its own; whether it could.
+fn reset_peak_rss() -> bool {
+    std::fs::write("/proc/self/clear_refs", "5").is_ok()
+}
+
 fn peak_rss_bytes() -> Option<u64> {
     let status = std::fs::read_to_string("/proc/self/status").ok()?;
     let line = status.lines().find(|l| l.starts_with("VmHWM:"))?;
@@ -301,9 +307,10 @@ async fn export_report(
     println!("{:<34} {:>14.1}", "restore time (s)", f.restore_seconds);
     println!("{:<34} {:>14.0}", "restore (records/s)", f.restore.report.restored as f64 / f.restore_seconds);
     println!("{:<34} {:>14}", "export again: same bytes", if f.identical { "yes" } else { "NO" });
-    if let Some(r) = peak_rss {
-        println!("{:<34} {:>14.1}", "peak RSS of the run (MiB)", r as f64 / 1_048_576.0);
-    }
+    let mib = |r: Option<u64>| r.map_or_else(|| "n/a".to_owned(), |r| format!("{:.1}", r as f64 / 1_048_576.0));
+    println!("{:<34} {:>14}", "peak RSS, export (MiB)", mib(f.export_peak_rss));
+    println!("{:<34} {:>14}", "peak RSS, restore (MiB)", mib(f.restore_peak_rss));
+    println!("{:<34} {:>14}", "peak RSS of the whole run (MiB)", mib(peak_rss));
     let json = serde_json::json!({
         "store": format!("{:?}", args.store).to_lowercase(),
         "export": true,
@@ -313,6 +320,8 @@ async fn export_report(
         "export_records_per_s": (records / f.export_seconds).round(),
         "restore_records_per_s": (f.restore.report.restored as f64 / f.restore_seconds).round(),
         "identical": f.identical,
+        "export_peak_rss_bytes": f.export_peak_rss,
+        "restore_peak_rss_bytes": f.restore_peak_rss,
         "peak_rss_bytes": peak_rss,
     });
     println!("{json}");
