@@ -174,6 +174,50 @@ async fn garbage_empty_and_wrong_uploads_are_refused_with_a_clear_message() {
     assert_eq!(s.a("GET", "conversations", None).await.0, 200);
 }
 
+/// Uploads with extra text fields (`timezone`, `me`) besides the file.
+async fn upload_with(s: &Server, bytes: Vec<u8>, fields: &[(&'static str, &'static str)]) -> (u16, Value) {
+    let mut form = reqwest::multipart::Form::new().part("file", reqwest::multipart::Part::bytes(bytes).file_name("result.json"));
+    for (k, v) in fields {
+        form = form.text(*k, *v);
+    }
+    let res = s.http().post(s.url("imports")).header("X-API-Key", KEY_A).multipart(form).send().await.unwrap();
+    let status = res.status().as_u16();
+    (status, serde_json::from_str(&res.text().await.unwrap()).unwrap())
+}
+
+#[tokio::test]
+async fn an_old_export_uploads_with_its_time_zone_and_a_single_chat_with_me() {
+    let s = Server::start();
+    let old = std::fs::read(sample("tg2md__private_channel_2021_result.json")).unwrap();
+    for (fields, expected) in [
+        (vec![("timezone", "Mars/Olympus")], "timezone"),
+        (vec![("timezone", "UTC"), ("me", "not-a-number")], "me"),
+        (vec![("me", "-5")], "me"),
+    ] {
+        let (status, body) = upload_with(&s, old.clone(), &fields).await;
+        assert_error(status, &body, 400, "bad_request");
+        assert!(body["message"].as_str().unwrap().contains(expected), "{body}");
+    }
+    // The time zone after the file, as a form may send it.
+    let (status, body) = upload_with(&s, old, &[("timezone", "Europe/Berlin")]).await;
+    assert_eq!(status, 202, "{body}");
+    let job = finished(&s, result(&body)["id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "done", "{job}");
+    assert!(job["stored"].as_u64().unwrap() > 0, "{job}");
+
+    // A single chat's export with `me`: the owner's own messages are outgoing.
+    let dm = std::fs::read(sample("chat-analytics__personal_chat_DM_2A_7M.json")).unwrap();
+    let (status, body) = upload_with(&s, dm, &[("me", "300000000"), ("timezone", "UTC")]).await;
+    assert_eq!(status, 202, "{body}");
+    let job = finished(&s, result(&body)["id"].as_str().unwrap()).await;
+    assert_eq!(job["status"], "done", "{job}");
+    let conversations = conversations(&s, KEY_A).await;
+    let dm = conversations.iter().find(|c| c["chatType"] == "private").expect("the personal chat");
+    let messages = messages(&s, KEY_A, dm["id"].as_str().unwrap()).await;
+    assert!(messages.iter().any(|m| m["direction"] == "outgoing"), "{messages:?}");
+    assert!(messages.iter().any(|m| m["direction"] == "incoming"), "{messages:?}");
+}
+
 #[tokio::test]
 async fn an_upload_over_the_limit_is_413_and_leaves_no_file_behind() {
     let tmp = tempfile::tempdir().unwrap();

@@ -210,8 +210,8 @@ pub fn user_message(e: &ImportError) -> String {
         ImportError::Format { message, .. } => match message.split_once("; pass --timezone") {
             // The command line's advice does not fit an upload.
             Some((why, _)) => format!(
-                "the export cannot be imported: {why}; an upload cannot name the time zone yet, so import such an export with \
-                 `telegcrm import telegram-export --timezone ZONE`"
+                "the export cannot be imported: {why}; upload it again with the time zone of the computer that made it \
+                 (the form's time zone, `timezone` in the API), e.g. Europe/Berlin"
             ),
             None => format!("the export cannot be imported: {message}"),
         },

@@ -56,6 +56,9 @@ pub enum UploadError {
     /// Not a zip of an export, nor a `result.json`.
     #[error("{0}")]
     NotAnExport(String),
+    /// A form field besides the file (`me`, `timezone`) holds a wrong value.
+    #[error("{0}")]
+    BadField(String),
     /// The temporary file could not be written (the details are logged, not shown).
     #[error("the server could not store the upload")]
     Io(#[source] std::io::Error),
@@ -120,11 +123,11 @@ impl Spool {
             let (path, entry) = tokio::task::spawn_blocking(move || find_result_json(&path, limit).map(|entry| (path, entry)))
                 .await
                 .map_err(|e| io(std::io::Error::other(e)))??;
-            return Ok(Upload { path, kind: Kind::Zip(entry), file_name, json_bytes: entry.size });
+            return Ok(Upload { path, kind: Kind::Zip(entry), file_name, json_bytes: entry.size, hints: Hints::default() });
         }
         let text = self.head.strip_prefix(b"\xEF\xBB\xBF".as_slice()).unwrap_or(&self.head);
         match text.iter().find(|b| !b.is_ascii_whitespace()) {
-            Some(b'{') => Ok(Upload { path: self.path, kind: Kind::Json, file_name, json_bytes: self.written }),
+            Some(b'{') => Ok(Upload { path: self.path, kind: Kind::Json, file_name, json_bytes: self.written, hints: Hints::default() }),
             _ => Err(UploadError::NotAnExport("the file is neither a zip archive nor a Telegram Desktop JSON export (result.json)".into())),
         }
     }
@@ -158,6 +161,43 @@ pub struct Upload {
     kind: Kind,
     file_name: String,
     json_bytes: u64,
+    hints: Hints,
+}
+
+/// What an upload may say besides the file, as the command's flags do: the exporting account's
+/// Telegram user id (`me`, `--me`) and the time zone of the computer that made the export
+/// (`timezone`, `--timezone`; needed only for exports before June 2022).
+#[derive(Clone, Copy, Debug, Default, PartialEq)]
+pub struct Hints {
+    /// The exporting account's Telegram user id.
+    pub me: Option<i64>,
+    /// The zone of dates written without one.
+    pub timezone: Option<chrono_tz::Tz>,
+}
+
+impl Hints {
+    /// The form's `me` and `timezone` values (blank means not given), or why one is wrong.
+    pub fn parse(me: Option<&str>, timezone: Option<&str>) -> Result<Self, UploadError> {
+        let given = |v: Option<&str>| v.map(str::trim).filter(|v| !v.is_empty()).map(str::to_owned);
+        let me =
+            match given(me) {
+                Some(v) => Some(v.parse::<i64>().ok().filter(|id| *id > 0).ok_or_else(|| {
+                    UploadError::BadField(format!("me: {:?} is not a Telegram user id (a positive whole number)", clip(&v)))
+                })?),
+                None => None,
+            };
+        let timezone = match given(timezone) {
+            Some(v) => Some(v.parse::<chrono_tz::Tz>().map_err(|_| {
+                UploadError::BadField(format!("timezone: {:?} is not a time zone (an IANA name such as Europe/Berlin, or UTC)", clip(&v)))
+            })?),
+            None => None,
+        };
+        Ok(Self { me, timezone })
+    }
+}
+
+fn clip(v: &str) -> String {
+    v.chars().take(64).collect()
 }
 
 impl Upload {
@@ -169,6 +209,12 @@ impl Upload {
     /// The size of its `result.json` (unpacked, for a zip).
     pub fn json_bytes(&self) -> u64 {
         self.json_bytes
+    }
+
+    /// The upload with what the form said besides the file.
+    #[must_use]
+    pub fn with_hints(self, hints: Hints) -> Self {
+        Self { hints, ..self }
     }
 }
 
@@ -283,7 +329,7 @@ async fn import(service: &CrmService, job: &mut ImportJob, upload: &Upload) -> R
         }
     };
     let json: &Path = unpacked.as_deref().unwrap_or(&upload.path);
-    let options = Options { owner: job.owner, me: None, timezone: None };
+    let options = Options { owner: job.owner, me: upload.hints.me, timezone: upload.hints.timezone };
     let (tx, mut rx) = watch::channel(Progress::default());
     let mut report = move |p: Progress| {
         let _ = tx.send(p);

@@ -156,7 +156,7 @@ impl ResponseError for ApiError {
             Self::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             Self::Upload(e) => match e {
                 UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-                UploadError::Empty | UploadError::NotAnExport(_) => StatusCode::BAD_REQUEST,
+                UploadError::Empty | UploadError::NotAnExport(_) | UploadError::BadField(_) => StatusCode::BAD_REQUEST,
                 UploadError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,

@@ -138,3 +138,29 @@ async fn the_progress_panel_moves_while_a_large_export_is_imported() {
     let convs = app.api("GET", "conversations", None).await;
     assert_eq!(convs["items"][0]["messageCount"], 60_000, "{convs}");
 }
+
+#[tokio::test]
+async fn an_old_export_is_uploaded_with_the_time_zone_of_the_computer_that_made_it() {
+    let Some(app) = App::empty().await else { return };
+    let export = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../../shared/fixtures/telegram/desktop_export/tg2md__private_channel_2021_result.json")
+        .canonicalize()
+        .unwrap();
+    app.as_a(View::DESKTOP, async |b| {
+        b.go("/settings").await;
+        let file = b.named(Role::Control, "Export file (zip or result.json)").await;
+        file.send_keys(export.to_str().unwrap()).await.unwrap();
+        b.fill(None, "Time zone of the computer that made the export (only for exports before June 2022)", "Europe/Berlin").await;
+        b.press(None, "Upload").await;
+        b.until("the import done", || async {
+            let status = b.js("const p = document.getElementById('import-progress'); return p ? p.dataset.status : ''", vec![]).await;
+            (status == "done").then_some(())
+        })
+        .await;
+        let png = b.screenshot(true).await;
+        std::fs::write(crate::a11y::out_dir().join("settings-import-timezone.png"), png).unwrap();
+    })
+    .await;
+    let convs = app.api("GET", "conversations", None).await;
+    assert_eq!(convs["items"].as_array().unwrap().len(), 1, "{convs}");
+}

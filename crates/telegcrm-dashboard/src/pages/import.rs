@@ -9,7 +9,7 @@ use askama::Template;
 use futures::StreamExt;
 use telegcrm_domain::{CrmError, ImportJobId};
 use telegcrm_import::job::{ImportJob, JobStatus};
-use telegcrm_import::upload::{self, Spool, Upload, UploadError};
+use telegcrm_import::upload::{self, Hints, Spool, Upload, UploadError};
 
 use super::settings;
 use crate::web::{Ctx, Dash, PageError, csrf_checked, render, see_other, session, signed_in};
@@ -119,7 +119,7 @@ impl From<UploadError> for Refused {
     fn from(e: UploadError) -> Self {
         let status = match e {
             UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
-            UploadError::Empty | UploadError::NotAnExport(_) => StatusCode::BAD_REQUEST,
+            UploadError::Empty | UploadError::NotAnExport(_) | UploadError::BadField(_) => StatusCode::BAD_REQUEST,
             UploadError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
         };
         Self::Upload(status, e.to_string())
@@ -170,6 +170,7 @@ async fn receive(dash: &Dash, req: &HttpRequest, mut form: Multipart) -> Result<
     let mut refused = None;
     let mut budget = OTHER_FIELDS;
     let mut drain = DRAIN_AFTER_REFUSAL;
+    let (mut me, mut timezone) = (None, None);
     while let Some(field) = form.next().await {
         let mut field = field?;
         if refused.is_some() {
@@ -179,6 +180,11 @@ async fn receive(dash: &Dash, req: &HttpRequest, mut form: Multipart) -> Result<
             continue;
         }
         match field.name() {
+            Some(name @ ("me" | "timezone")) => {
+                let name = name.to_owned();
+                let value = text(&mut field, &mut budget).await?;
+                if name == "me" { me = Some(value) } else { timezone = Some(value) }
+            }
             Some("_csrf") if ctx.is_none() => {
                 let token = text(&mut field, &mut budget).await?;
                 ctx = Some(csrf_checked(dash, req, Some(&token))?);
@@ -220,8 +226,9 @@ async fn receive(dash: &Dash, req: &HttpRequest, mut form: Multipart) -> Result<
         return Err(e.into());
     }
     let ctx = ctx.ok_or(PageError::Forbidden)?;
+    let hints = Hints::parse(me.as_deref(), timezone.as_deref())?;
     match upload {
-        Some(upload) => Ok((ctx, upload)),
+        Some(upload) => Ok((ctx, upload.with_hints(hints))),
         None => Err(Refused::Upload(StatusCode::BAD_REQUEST, "choose an export to upload first".into())),
     }
 }

@@ -5,7 +5,7 @@ use actix_web::web;
 use futures::StreamExt;
 use telegcrm_domain::{ImportJobId, Page};
 use telegcrm_import::job::ImportJob;
-use telegcrm_import::upload::{self, Spool, Upload, UploadError};
+use telegcrm_import::upload::{self, Hints, Spool, Upload, UploadError};
 use utoipa::ToSchema;
 
 use super::{PREFIX, id};
@@ -32,6 +32,27 @@ pub struct UploadForm {
     /// ignored), or the `result.json` itself. Recognised by content, not by name.
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
+    /// The exporting account's Telegram user id, to tell the owner's messages apart (a full
+    /// export says it; a single chat's export does not). Like `--me`.
+    #[schema(minimum = 1)]
+    me: Option<i64>,
+    /// The time zone of the computer that made the export (an IANA name such as Europe/Berlin),
+    /// needed only for exports before June 2022. Like `--timezone`.
+    timezone: Option<String>,
+}
+
+/// A small text field (`me`, `timezone`), within `budget` bytes.
+async fn text(field: &mut Field, budget: &mut u64) -> Result<String, ApiError> {
+    let mut out = Vec::new();
+    while let Some(chunk) = field.next().await {
+        let chunk = chunk?;
+        if chunk.len() as u64 > *budget {
+            return Err(ApiError::BadRequest("the form has more than the file, me and timezone".into()));
+        }
+        *budget -= chunk.len() as u64;
+        out.extend_from_slice(&chunk);
+    }
+    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// Reads a field to its end, throwing its bytes away; `false` when it holds more than `budget`.
@@ -54,11 +75,21 @@ async fn receive(mut multipart: Multipart, limit: u64) -> Result<Upload, ApiErro
     let mut refused = None;
     let mut budget = OTHER_FIELDS;
     let mut drain = DRAIN_AFTER_REFUSAL;
+    let (mut me, mut timezone) = (None, None);
     while let Some(field) = multipart.next().await {
         let mut field = field?;
         if refused.is_some() {
             if !discard(&mut field, &mut drain).await? {
                 break;
+            }
+            continue;
+        }
+        if matches!(field.name(), Some("me" | "timezone")) {
+            let value = text(&mut field, &mut budget).await?;
+            if field.name() == Some("me") {
+                me = Some(value)
+            } else {
+                timezone = Some(value)
             }
             continue;
         }
@@ -92,13 +123,16 @@ async fn receive(mut multipart: Multipart, limit: u64) -> Result<Upload, ApiErro
     if let Some(e) = refused {
         return Err(e.into());
     }
-    upload.ok_or_else(|| ApiError::BadRequest("no file: send the export in a multipart/form-data field named file".into()))
+    let hints = Hints::parse(me.as_deref(), timezone.as_deref())?;
+    let upload = upload.ok_or_else(|| ApiError::BadRequest("no file: send the export in a multipart/form-data field named file".into()))?;
+    Ok(upload.with_hints(hints))
 }
 
 /// POST /imports
 #[utoipa::path(post, path = "/api/telegram-crm/imports", operation_id = "createImport", tag = "imports",
     summary = "Upload a Telegram Desktop export; a background job imports it",
-    description = "The body is multipart/form-data with one field, `file`: a zip of the export's folder or its `result.json`. \
+    description = "The body is multipart/form-data with the field `file`: a zip of the export's folder or its `result.json`; \
+                   optionally `me` and `timezone`, as the command's flags. \
                    The upload is refused past TELEGCRM_IMPORT_MAX_BYTES (413). The answer is the job, queued; follow it at \
                    `GET /imports/{id}` (the `Location` header).",
     params(crate::openapi::Legacy),
