@@ -43,12 +43,16 @@ pub struct Chat {
     pub last_name: Option<String>,
 }
 
-/// File metadata shared by every media kind (each kind fills some of it).
+/// File metadata shared by every media kind (each kind fills some of it). Both ids are required
+/// by today's Bot API, but older updates lack `file_unique_id` (and a file without an id is still
+/// a message worth keeping): a missing id is empty, never a reason to drop the message.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
 pub struct File {
     /// File id.
+    #[serde(default)]
     pub file_id: String,
     /// Stable file id.
+    #[serde(default)]
     pub file_unique_id: String,
     /// Width in pixels.
     pub width: Option<u32>,
