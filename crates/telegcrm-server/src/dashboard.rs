@@ -16,8 +16,8 @@ pub struct DashboardHost {
     pub auth: Auth,
     /// The Telegram side, when configured.
     pub telegram: Option<Arc<dyn TelegramIntegration>>,
-    /// `polling`, `webhook` or `off`.
-    pub mode: &'static str,
+    /// `polling`, `webhook` or `off`: the configured mode's name ([`crate::config::value_name`]).
+    pub mode: String,
 }
 
 impl std::fmt::Debug for DashboardHost {
@@ -43,6 +43,6 @@ impl Host for DashboardHost {
     }
 
     async fn bot_status(&self) -> BotStatus {
-        BotStatus { mode: self.mode.to_owned(), last_update_at: crate::metrics::global().last_update_at() }
+        BotStatus { mode: self.mode.clone(), last_update_at: crate::metrics::global().last_update_at() }
     }
 }

@@ -48,11 +48,7 @@ pub async fn build(config: &Config) -> Result<AppState, StartError> {
     let host = dashboard::DashboardHost {
         auth: app::auth(config),
         telegram: Some(telegram.clone()),
-        mode: match config.telegram_mode {
-            config::TelegramMode::Polling => "polling",
-            config::TelegramMode::Webhook => "webhook",
-            config::TelegramMode::Off => "off",
-        },
+        mode: config::value_name(config.telegram_mode),
     };
     let mut dash = telegcrm_dashboard::Dashboard::new(service.clone(), std::sync::Arc::new(host))
         .with_secure_cookie(config.cookie_secure)

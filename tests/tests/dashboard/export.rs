@@ -19,6 +19,8 @@ async fn the_settings_page_downloads_the_avatars_own_data() {
         {
             b.named(Role::Link, name).await;
         }
+        // The bot's mode, named as the configuration names it (TELEGRAM_MODE=webhook here).
+        assert_eq!(b.js("return document.getElementById('bot-mode').textContent", vec![]).await, "webhook");
         let png = b.screenshot(true).await;
         std::fs::write(crate::a11y::out_dir().join("settings-downloads.png"), png).unwrap();
 
