@@ -16,7 +16,6 @@ pub mod restore;
 pub mod walk;
 
 use std::fmt;
-use std::str::FromStr;
 
 use async_trait::async_trait;
 use telegcrm_domain::{AvatarId, CrmError, CrmService, Record};
@@ -140,13 +139,6 @@ impl fmt::Display for Format {
             Self::Holons => f.write_str("holons"),
             Self::Csv(t) => write!(f, "csv ({})", t.as_str()),
         }
-    }
-}
-
-impl FromStr for Format {
-    type Err = FormatError;
-    fn from_str(s: &str) -> Result<Self, Self::Err> {
-        Self::parse(s, None)
     }
 }
 

@@ -37,17 +37,10 @@ fn summary_line(s: &ExportSummary, format: Format, to: &str) -> String {
 /// complete, so a failed export leaves no half file), the summary on stderr; exit 0, or 2 on an
 /// error.
 pub async fn run(config: &Config, args: Args) -> ExitCode {
-    let prepared = crate::import::owner(config, args.owner.as_deref())
+    let checked = crate::import::owner(config, args.owner.as_deref())
         .and_then(|owner| Format::parse(&args.format, args.table.as_deref()).map(|f| (owner, f)).map_err(|e| format!("--{e}")));
-    let (owner, format) = match prepared {
+    let ((owner, format), service) = match crate::import::prepare("export", config, checked).await {
         Ok(p) => p,
-        Err(e) => {
-            eprintln!("telegcrm export: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let service = match crate::cli_service(config).await {
-        Ok(s) => s,
         Err(code) => return code,
     };
     let result = match &args.out {

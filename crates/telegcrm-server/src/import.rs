@@ -9,7 +9,7 @@ use std::time::{Duration, Instant};
 
 use chrono_tz::Tz;
 use indicatif::{ProgressBar, ProgressStyle};
-use telegcrm_domain::AvatarId;
+use telegcrm_domain::{AvatarId, CrmService};
 use telegcrm_export::{RestoreOptions, RestoreProgress, RestoreSummary, restore};
 use telegcrm_import::{Options, Progress, Summary, import_telegram_export};
 
@@ -26,6 +26,16 @@ pub struct Args {
     pub me: Option<i64>,
     /// `--timezone`.
     pub timezone: Option<String>,
+}
+
+/// What a command on the store needs before it starts: its checked arguments, and the service
+/// over the configured store. On failure the error is printed and the exit code (2) returned.
+pub(crate) async fn prepare<T>(command: &str, config: &Config, checked: Result<T, String>) -> Result<(T, CrmService), ExitCode> {
+    let checked = checked.map_err(|e| {
+        eprintln!("telegcrm {command}: {e}");
+        ExitCode::from(2)
+    })?;
+    Ok((checked, crate::cli_service(config).await?))
 }
 
 /// `--owner`, or the configured owner.
@@ -119,15 +129,8 @@ fn summary_lines(s: &Summary, seconds: f64) -> Vec<String> {
 /// Runs the command: the summary on stdout, progress and errors on stderr; exit 0, or 2 on an
 /// error (what was stored stays; running again continues).
 pub async fn run(config: &Config, args: Args) -> ExitCode {
-    let options = match options(config, &args) {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("telegcrm import: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let service = match crate::cli_service(config).await {
-        Ok(s) => s,
+    let (options, service) = match prepare("import", config, options(config, &args)).await {
+        Ok(p) => p,
         Err(code) => return code,
     };
     let mut shown = Shown::new("messages");
@@ -173,15 +176,9 @@ fn restore_lines(s: &RestoreSummary, seconds: f64) -> Vec<String> {
 /// Runs `telegcrm import telegcrm-export`: the summary on stdout; exit 0, 1 when records
 /// conflicted with what the store holds, 2 on an error (what was stored stays; run again).
 pub async fn run_restore(config: &Config, args: RestoreArgs) -> ExitCode {
-    let owner = match args.owner.as_deref().map(|o| owner(config, Some(o))).transpose() {
-        Ok(o) => o,
-        Err(e) => {
-            eprintln!("telegcrm import: {e}");
-            return ExitCode::from(2);
-        }
-    };
-    let service = match crate::cli_service(config).await {
-        Ok(s) => s,
+    let given = args.owner.as_deref().map(|o| o.parse::<AvatarId>().map_err(|e| format!("--owner: {e}"))).transpose();
+    let (owner, service) = match prepare("import", config, given).await {
+        Ok(p) => p,
         Err(code) => return code,
     };
     let mut shown = Shown::new("records");

@@ -9,19 +9,7 @@ use chrono::{TimeZone, Utc};
 use telegcrm_domain::event::InboundEvent;
 use telegcrm_domain::{AvatarId, MessageType};
 use telegcrm_telegram::map::map_update;
-use telegcrm_telegram::{MapContext, parse_webhook_body};
-
-/// The update kinds the CRM captures.
-const HANDLED: [&str; 8] = [
-    "message",
-    "edited_message",
-    "channel_post",
-    "edited_channel_post",
-    "business_connection",
-    "business_message",
-    "edited_business_message",
-    "deleted_business_messages",
-];
+use telegcrm_telegram::{ALLOWED_UPDATES, MapContext, parse_webhook_body};
 
 fn fixtures() -> Vec<(String, Vec<u8>)> {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../telegcrm-testkit/fixtures/telegram/bot_updates");
@@ -46,7 +34,7 @@ fn every_fixture_update_of_a_handled_kind_is_kept_and_maps() {
     let mut kept = 0;
     for (name, bytes) in &all {
         let value: serde_json::Value = serde_json::from_slice(bytes).unwrap_or_else(|e| panic!("{name}: not JSON: {e}"));
-        let handled = value.as_object().is_some_and(|o| o.keys().any(|k| HANDLED.contains(&k.as_str())));
+        let handled = value.as_object().is_some_and(|o| o.keys().any(|k| ALLOWED_UPDATES.contains(&k.as_str())));
         match parse_webhook_body(bytes) {
             Err(e) => panic!("{name}: the webhook would answer 400: {e}"),
             Ok(Some(update)) => {
