@@ -325,7 +325,7 @@ async fn the_webhook_stores_each_update_once_and_skips_unknown_kinds() {
         assert_eq!(s.webhook(&updates::message_update(1)).await, 200);
     }
     assert_eq!(s.webhook(&updates::future_kind_update(2)).await, 200);
-    assert_eq!(s.webhook(&updates::message_reaction_update(3)).await, 200);
+    assert_eq!(s.webhook(&updates::chat_boost_update(3)).await, 200);
     let (_, body) = s.a("GET", "conversations", None).await;
     let items = result(&body)["items"].as_array().unwrap();
     assert_eq!(items.len(), 1);

@@ -75,7 +75,7 @@ fn stream(count: usize, chats: i64, messy: bool) -> Stream {
         }
         id += 1;
         let item = if messy && i % 97 == 50 {
-            if i % 2 == 0 { updates::message_reaction_update(id) } else { updates::future_kind_update(id) }
+            if i % 2 == 0 { updates::chat_boost_update(id) } else { updates::future_kind_update(id) }
         } else if messy && i % 997 == 60 {
             json!({"update_id": id, "message": {"message_id": "not a number", "chat": "nowhere"}})
         } else if messy && i % 10 == 3 && !sent.is_empty() {

@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use telegcrm_testkit::fake_telegram::{FakeTelegram, Fault, updates};
 
 /// The update kinds the CRM asks Telegram for.
-const KINDS: [&str; 8] = [
+const KINDS: [&str; 10] = [
     "message",
     "edited_message",
     "channel_post",
@@ -21,6 +21,8 @@ const KINDS: [&str; 8] = [
     "business_message",
     "edited_business_message",
     "deleted_business_messages",
+    "message_reaction",
+    "message_reaction_count",
 ];
 
 fn kinds(v: &Value) -> BTreeSet<String> {
@@ -70,7 +72,7 @@ async fn the_webhook_stores_only_what_comes_with_the_right_secret_and_each_updat
     // Telegram retries when it misses our answer: the same update again changes nothing.
     assert_eq!(post(Some(WEBHOOK_SECRET), dm(4, 4004, "Olivia", 1, "right secret genuine", T0)).await, 200);
     // A kind the CRM does not handle is answered 200 (or Telegram would retry it forever).
-    assert_eq!(post(Some(WEBHOOK_SECRET), updates::message_reaction_update(5)).await, 200);
+    assert_eq!(post(Some(WEBHOOK_SECRET), updates::chat_boost_update(5)).await, 200);
     assert_eq!(post(Some(WEBHOOK_SECRET), updates::future_kind_update(6)).await, 200);
 
     let convs = conversations(&s, KEY_A).await;

@@ -249,6 +249,7 @@ impl Generator {
                 }),
                 reply_to_telegram_message_id: (id > 1 && self.rng.chance(0.1)).then_some(id - 1),
                 sent_at: self.now,
+                details: Default::default(),
             };
             if self.recent.len() < 256 {
                 self.recent.push(m.clone());

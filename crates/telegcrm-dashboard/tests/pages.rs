@@ -60,6 +60,7 @@ async fn seed(service: &CrmService, owner: AvatarId, chat_id: i64, text: &str) {
         media: None,
         reply_to_telegram_message_id: None,
         sent_at: chrono::Utc::now(),
+        details: Default::default(),
     };
     service.ingest(vec![InboundEvent::Message(msg)], vec![]).await.unwrap();
 }

@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use crate::ids::AvatarId;
-use crate::model::{ChatKey, Contact, Conversation, Media, Message};
+use crate::model::{ChatKey, Contact, Conversation, Media, Message, MessageDetails};
 use crate::values::{ChatType, Direction, MessageType};
 
 /// A Telegram user as the provider saw it.
@@ -74,6 +74,9 @@ pub struct CapturedMessage {
     pub reply_to_telegram_message_id: Option<i64>,
     /// When it was sent.
     pub sent_at: DateTime<Utc>,
+    /// Forward origin, quote, formatting, album, topic, Business flags.
+    #[serde(flatten)]
+    pub details: MessageDetails,
 }
 
 impl CapturedMessage {
@@ -128,6 +131,36 @@ pub struct CapturedDeletion {
     pub telegram_message_ids: Vec<i64>,
     /// When we learned of it.
     pub deleted_at: DateTime<Utc>,
+}
+
+/// Reactions to a message changed (Telegram's `message_reaction` and `message_reaction_count`).
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedReaction {
+    /// The chat.
+    pub chat: ChatKey,
+    /// The message reacted to.
+    pub telegram_message_id: i64,
+    /// What changed.
+    pub change: ReactionChange,
+}
+
+/// How reactions changed. Reactions are named as in [`crate::Reaction::emoji`].
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum ReactionChange {
+    /// One person (or an anonymous chat, `user_id` none) now reacts with `new` instead of `old`.
+    #[serde(rename_all = "camelCase")]
+    User {
+        /// The Telegram user.
+        user_id: Option<i64>,
+        /// The reactions before.
+        old: Vec<String>,
+        /// The reactions now.
+        new: Vec<String>,
+    },
+    /// Telegram's totals, for chats where reactions are anonymous.
+    Counts(Vec<(String, u32)>),
 }
 
 /// A Telegram Business connection was made, changed or ended.
@@ -198,6 +231,8 @@ pub enum InboundEvent {
     History(HistoricalMessage),
     /// A record from a Telegcrm export (a restore).
     Restore(Box<Restored>),
+    /// Reactions to a message changed.
+    Reaction(CapturedReaction),
 }
 
 impl InboundEvent {
@@ -207,7 +242,7 @@ impl InboundEvent {
         match self {
             Self::Message(m) => Some(&m.text),
             Self::Edit(e) => Some(&e.message.text),
-            Self::Deletion(_) | Self::BusinessConnection(_) | Self::History(_) | Self::Restore(_) => None,
+            Self::Deletion(_) | Self::BusinessConnection(_) | Self::History(_) | Self::Restore(_) | Self::Reaction(_) => None,
         }
     }
 }
@@ -275,6 +310,9 @@ pub struct IngestReport {
     /// Telegram user or message (a different id).
     #[serde(default)]
     pub conflicts: u64,
+    /// Reaction changes applied to stored messages.
+    #[serde(default)]
+    pub reactions_applied: u64,
 }
 
 impl IngestReport {
@@ -288,5 +326,6 @@ impl IngestReport {
         self.ignored += other.ignored;
         self.restored += other.restored;
         self.conflicts += other.conflicts;
+        self.reactions_applied += other.reactions_applied;
     }
 }

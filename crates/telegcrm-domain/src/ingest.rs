@@ -9,7 +9,9 @@ use std::collections::HashMap;
 use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
-use crate::event::{BusinessConnection, CapturedMessage, InboundEvent, IngestBatch, IngestReport, Restored};
+use crate::event::{
+    BusinessConnection, CapturedMessage, CapturedReaction, InboundEvent, IngestBatch, IngestReport, ReactionChange, Restored,
+};
 use crate::ids::{AvatarId, ConversationId};
 use crate::model::{ChatKey, Contact, Conversation, Message};
 use crate::values::{ChatType, Priority};
@@ -52,6 +54,7 @@ pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: D
             InboundEvent::Deletion(d) => run.deletion(&d.chat, &d.telegram_message_ids, d.deleted_at)?,
             InboundEvent::BusinessConnection(c) => run.connection(c)?,
             InboundEvent::Restore(r) => run.restore(r)?,
+            InboundEvent::Reaction(r) => run.reaction(r)?,
         }
     }
     for (key, value) in &batch.state {
@@ -140,7 +143,7 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
             return self.message(m, detected, Some(edited_at), Arrival::Live);
         };
         let mut msg = old.clone();
-        if !msg.apply_edit(&m.text, m.media.as_ref(), edited_at) {
+        if !msg.apply_edit(&m.text, &m.details.entities, m.media.as_ref(), edited_at) {
             self.report.ignored += 1;
             return Ok(());
         }
@@ -174,6 +177,31 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
                 }
                 None => self.report.ignored += 1,
             }
+        }
+        Ok(())
+    }
+
+    /// Reactions change the message only (a reaction is not a message: the conversation's
+    /// order, unread count and preview stay). Reactions to a message we never stored are ignored.
+    fn reaction(&mut self, r: &CapturedReaction) -> Result<(), StoreError> {
+        let found = match self.known_conversation(&r.chat)? {
+            Some(conv_id) => self.tx.find_message(conv_id, r.telegram_message_id)?,
+            None => None,
+        };
+        let Some(old) = found else {
+            self.report.ignored += 1;
+            return Ok(());
+        };
+        let mut msg = old.clone();
+        let changed = match &r.change {
+            ReactionChange::User { user_id, old, new } => msg.details.apply_reaction_change(*user_id, old, new),
+            ReactionChange::Counts(totals) => msg.details.set_reaction_counts(totals),
+        };
+        if changed {
+            self.tx.update_message(&msg, &old)?;
+            self.report.reactions_applied += 1;
+        } else {
+            self.report.ignored += 1;
         }
         Ok(())
     }

@@ -23,10 +23,14 @@ pub mod values;
 
 pub use error::{CrmError, DirectoryError, Entity, GatewayError, ParseError, StoreError};
 pub use ids::{AvatarId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId};
-pub use model::{ChatKey, Contact, Conversation, FollowUp, Media, Message, MessageEdit, ParkedUpdate, Record, SnoozePreset};
+pub use model::{
+    ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Message, MessageDetails, MessageEdit, ParkedUpdate,
+    Quote, Reaction, Record, SnoozePreset, TextEntity,
+};
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use service::CrmService;
 pub use tag::Tag;
 pub use values::{
-    ChatType, ContactCategory, ConversationStatus, Direction, FollowUpStatus, FollowUpView, MessageType, Priority, RelationshipStatus,
+    ChatType, ContactCategory, ConversationStatus, Direction, EntityKind, FollowUpStatus, FollowUpView, ForwardKind, MessageType, Priority,
+    RelationshipStatus,
 };

@@ -88,11 +88,6 @@ pub fn escape_html(text: &str, out: &mut String) {
     }
 }
 
-/// A forwarded message's text as the CRM shows it: who it came from, then the text.
-pub fn forwarded(from: &str, text: &str) -> String {
-    if text.is_empty() { format!("Forwarded from {from}") } else { format!("Forwarded from {from}:\n{text}") }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

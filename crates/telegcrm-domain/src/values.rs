@@ -138,6 +138,62 @@ string_enum!(
 );
 
 string_enum!(
+    /// Who a forwarded message came from (Telegram's `MessageOrigin` types).
+    ForwardKind, "forwardKind", {
+        /// A Telegram user.
+        User = "user",
+        /// A user whose privacy settings hide their account: only a name is known.
+        HiddenUser = "hidden_user",
+        /// A group, on behalf of itself (an anonymous admin).
+        Chat = "chat",
+        /// A channel post.
+        Channel = "channel",
+    }
+);
+string_enum!(
+    /// What a stretch of text is (Telegram's `MessageEntity` types).
+    EntityKind, "entityKind", {
+        /// Bold.
+        Bold = "bold",
+        /// Italic.
+        Italic = "italic",
+        /// Underlined.
+        Underline = "underline",
+        /// Struck through.
+        Strikethrough = "strikethrough",
+        /// Hidden until clicked.
+        Spoiler = "spoiler",
+        /// Inline code.
+        Code = "code",
+        /// A code block.
+        Pre = "pre",
+        /// A quotation.
+        Blockquote = "blockquote",
+        /// A quotation shown folded.
+        ExpandableBlockquote = "expandable_blockquote",
+        /// A clickable text with a URL.
+        TextLink = "text_link",
+        /// A mention of a user without a username.
+        TextMention = "text_mention",
+        /// `@username`.
+        Mention = "mention",
+        /// `#hashtag`.
+        Hashtag = "hashtag",
+        /// `$USD`.
+        Cashtag = "cashtag",
+        /// `/start`.
+        BotCommand = "bot_command",
+        /// A URL in the text.
+        Url = "url",
+        /// An e-mail address.
+        Email = "email",
+        /// A phone number.
+        PhoneNumber = "phone_number",
+        /// A custom emoji (shown as its fallback character).
+        CustomEmoji = "custom_emoji",
+    }
+);
+string_enum!(
     /// What a message carries.
     MessageType, "messageType", {
         /// Plain text.

@@ -50,6 +50,7 @@ fn incoming(owner: AvatarId, bc: Option<&str>, id: i64, text: &str) -> InboundEv
         media: None,
         reply_to_telegram_message_id: None,
         sent_at: t(10, id as u32),
+        details: Default::default(),
     })
 }
 

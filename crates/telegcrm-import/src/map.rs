@@ -7,7 +7,9 @@ use chrono::{DateTime, NaiveDateTime, TimeZone, Utc};
 use chrono_tz::Tz;
 use serde_json::Value;
 use telegcrm_domain::event::{CapturedMessage, ChatInfo, TelegramUser};
-use telegcrm_domain::{AvatarId, ChatKey, ChatType, Direction, Media, MessageType};
+use telegcrm_domain::{
+    AvatarId, ChatKey, ChatType, Direction, EntityKind, ForwardKind, ForwardOrigin, Media, MessageDetails, MessageType, TextEntity,
+};
 
 use crate::parse::{ChatHeader, Me};
 
@@ -367,16 +369,66 @@ pub fn message(v: &Value, chat: &Chat, me: Option<&Me>, dates: Dates) -> Result<
         telegram_message_id: id,
         direction: if outgoing { Direction::Outgoing } else { Direction::Incoming },
         sender,
-        text: match str_of(v, "forwarded_from") {
-            Some(from) if !from.is_empty() => telegcrm_domain::text::forwarded(from, &text),
-            _ => text,
+        details: MessageDetails {
+            entities: entities_of(v, &text),
+            // The export names the original sender only: as much as Telegram tells of a hidden user.
+            forward: str_of(v, "forwarded_from").filter(|f| !f.is_empty()).map(|name| {
+                Box::new(ForwardOrigin {
+                    kind: ForwardKind::HiddenUser,
+                    name: name.to_owned(),
+                    telegram_id: None,
+                    username: None,
+                    message_id: None,
+                    author_signature: None,
+                    date: None,
+                })
+            }),
+            ..MessageDetails::default()
         },
+        text,
         message_type,
         media,
         reply_to_telegram_message_id: int_of(v, "reply_to_message_id").filter(|_| v.get("reply_to_peer_id").is_none()),
         sent_at,
     };
     Ok(Ok(Imported { message, edited_at }))
+}
+
+/// The formatting of a message's `text`, from the export's `text_entities` (consecutive runs,
+/// each with one type, no offsets): offsets are counted along the runs, in characters. None when
+/// the runs do not spell the text.
+fn entities_of(v: &Value, text: &str) -> Vec<TextEntity> {
+    let Some(runs) = v.get("text_entities").and_then(Value::as_array) else { return Vec::new() };
+    let mut out = Vec::new();
+    let (mut at, mut spelled) = (0u32, String::new());
+    for run in runs {
+        let piece = str_of(run, "text").unwrap_or_default();
+        let length = u32::try_from(piece.chars().count()).unwrap_or(u32::MAX);
+        let kind = match str_of(run, "type").unwrap_or_default() {
+            "link" => Some(EntityKind::Url),
+            "phone" => Some(EntityKind::PhoneNumber),
+            "mention_name" => Some(EntityKind::TextMention),
+            "blockquote" if run.get("collapsed").and_then(Value::as_bool) == Some(true) => Some(EntityKind::ExpandableBlockquote),
+            other => other.parse::<EntityKind>().ok(),
+        };
+        if let Some(kind) = kind.filter(|_| length > 0) {
+            out.push(TextEntity {
+                kind,
+                offset: at,
+                length,
+                url: str_of(run, "href").map(str::to_owned).filter(|_| kind == EntityKind::TextLink),
+                user_id: int_of(run, "user_id").filter(|_| kind == EntityKind::TextMention),
+                language: str_of(run, "language").filter(|l| !l.is_empty()).map(str::to_owned),
+            });
+        }
+        at = at.saturating_add(length);
+        spelled.push_str(piece);
+    }
+    if spelled != text {
+        return Vec::new();
+    }
+    MessageDetails::tidy_entities(&mut out, at);
+    out
 }
 
 /// A message ready for the store.
@@ -483,7 +535,16 @@ mod tests {
         let m = kept(base(json!({"poll": {"question": "Lunch?", "answers": [{"text": "Yes"}, {"text": "No"}]}, "text": ""})));
         assert_eq!(m.text, "Lunch? (Yes / No)");
         let m = kept(base(json!({"forwarded_from": "Carol", "text": "fyi"})));
-        assert_eq!(m.text, "Forwarded from Carol:\nfyi");
+        let origin = m.details.forward.as_ref().expect("forward origin");
+        assert_eq!((m.text.as_str(), origin.kind, origin.name.as_str()), ("fyi", ForwardKind::HiddenUser, "Carol"));
+        let m = kept(base(json!({
+            "text": ["Zoë ", {"type": "bold", "text": "🙂 big"}, " see ", {"type": "text_link", "text": "here", "href": "https://x.test"}],
+            "text_entities": [{"type": "plain", "text": "Zoë "}, {"type": "bold", "text": "🙂 big"}, {"type": "plain", "text": " see "},
+                              {"type": "text_link", "text": "here", "href": "https://x.test"}]
+        })));
+        let es: Vec<(EntityKind, u32, u32, Option<&str>)> =
+            m.details.entities.iter().map(|e| (e.kind, e.offset, e.length, e.url.as_deref())).collect();
+        assert_eq!(es, vec![(EntityKind::Bold, 4, 5, None), (EntityKind::TextLink, 14, 4, Some("https://x.test"))]);
         let m = kept(base(json!({"text": "re", "reply_to_message_id": 77})));
         assert_eq!(m.reply_to_telegram_message_id, Some(77));
         let m = kept(base(json!({"text": "re", "reply_to_message_id": 77, "reply_to_peer_id": "channel5"})));

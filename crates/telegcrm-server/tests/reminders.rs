@@ -51,6 +51,7 @@ async fn owner_with_followups(
         media: None,
         reply_to_telegram_message_id: None,
         sent_at: clock.now_for_tests(),
+        details: Default::default(),
     };
     service.ingest(vec![InboundEvent::Message(msg)], vec![]).await.unwrap();
     if let Some(id) = link {

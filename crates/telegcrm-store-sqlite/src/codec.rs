@@ -5,7 +5,7 @@ use chrono::{DateTime, Utc};
 use rusqlite::Row;
 use serde::Serialize;
 use serde::de::DeserializeOwned;
-use telegcrm_domain::model::{Media, MessageEdit};
+use telegcrm_domain::model::{Media, MessageDetails, MessageEdit};
 use telegcrm_domain::{Message, StoreError};
 use uuid::Uuid;
 
@@ -110,7 +110,7 @@ pub fn db(what: &'static str) -> impl Fn(rusqlite::Error) -> StoreError {
 
 /// The message columns, in the order [`read_message`] expects them (`m` aliases `messages`).
 pub const MESSAGE_COLUMNS: &str = "m.id, m.owner, m.conversation_id, m.telegram_message_id, m.direction, m.from_telegram_id, \
-     m.from_name, m.content, m.message_type, m.media, m.reply_to, m.sent_at, m.edited_at, m.edits, m.deleted_at, m.is_read, m.rowid";
+     m.from_name, m.content, m.message_type, m.media, m.reply_to, m.sent_at, m.edited_at, m.edits, m.deleted_at, m.is_read, m.rowid, m.details";
 
 /// A message row read with [`MESSAGE_COLUMNS`], and its rowid.
 #[derive(Debug)]
@@ -151,6 +151,7 @@ pub fn read_message(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
         edits: json_value::<Vec<MessageEdit>>(row, 13)?.unwrap_or_default(),
         deleted_at: row.get::<_, Option<i64>>(14)?.map(from_nanos),
         is_read: row.get(15)?,
+        details: json_value::<MessageDetails>(row, 17)?.unwrap_or_default(),
     };
     Ok(MessageRow { rowid: row.get(16)?, message })
 }
@@ -158,6 +159,11 @@ pub fn read_message(row: &Row<'_>) -> rusqlite::Result<MessageRow> {
 /// The JSON of a message's media, or NULL.
 pub fn media_json(m: &Message) -> Result<Option<String>, StoreError> {
     m.media.as_ref().map(to_doc).transpose()
+}
+
+/// The JSON of a message's details, or NULL when it has none.
+pub fn details_json(m: &Message) -> Result<Option<String>, StoreError> {
+    if m.details.is_empty() { Ok(None) } else { to_doc(&m.details).map(Some) }
 }
 
 /// The JSON of a message's earlier texts, or NULL when it was never edited.

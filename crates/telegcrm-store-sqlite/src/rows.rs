@@ -159,12 +159,12 @@ pub fn insert_message(conn: &Connection, m: &Message, fts: &mut Vec<FtsOp>) -> R
         Some(r) if r < last => r + 1,
         Some(_) => return Err(StoreError::Conflict(format!("more than a million messages sent in the millisecond of {}", m.sent_at))),
     };
-    let (media, edits) = (codec::media_json(m)?, codec::edits_json(m)?);
+    let (media, edits, details) = (codec::media_json(m)?, codec::edits_json(m)?, codec::details_json(m)?);
     let (sent, edited, deleted) = (time(m.sent_at)?, opt_time(m.edited_at)?, opt_time(m.deleted_at)?);
     conn.prepare_cached(
         "INSERT INTO messages (rowid, id, owner, conversation_id, telegram_message_id, direction, from_telegram_id, from_name, \
-         content, message_type, media, reply_to, sent_at, edited_at, edits, deleted_at, is_read) \
-         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)",
+         content, message_type, media, reply_to, sent_at, edited_at, edits, deleted_at, is_read, details) \
+         VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17, ?18)",
     )
     .and_then(|mut s| {
         s.execute(params![
@@ -185,6 +185,7 @@ pub fn insert_message(conn: &Connection, m: &Message, fts: &mut Vec<FtsOp>) -> R
             edits,
             deleted,
             m.is_read,
+            details,
         ])
     })
     .map_err(db("storing a message"))?;
@@ -197,12 +198,12 @@ pub fn insert_message(conn: &Connection, m: &Message, fts: &mut Vec<FtsOp>) -> R
 /// Replaces a message's changing fields and keeps the full-text index in step: an edit reindexes
 /// it, a deletion drops it from the index (both queued on `fts`).
 pub fn update_message(conn: &Connection, m: &Message, old: &Message, fts: &mut Vec<FtsOp>) -> Result<(), StoreError> {
-    let (media, edits) = (codec::media_json(m)?, codec::edits_json(m)?);
+    let (media, edits, details) = (codec::media_json(m)?, codec::edits_json(m)?, codec::details_json(m)?);
     let (edited, deleted) = (opt_time(m.edited_at)?, opt_time(m.deleted_at)?);
     let rowid: Option<i64> = conn
         .prepare_cached(
             "UPDATE messages SET from_telegram_id = ?3, from_name = ?4, content = ?5, message_type = ?6, media = ?7, reply_to = ?8, \
-             edited_at = ?9, edits = ?10, deleted_at = ?11, is_read = ?12 \
+             edited_at = ?9, edits = ?10, deleted_at = ?11, is_read = ?12, details = ?13 \
              WHERE conversation_id = ?1 AND telegram_message_id = ?2 RETURNING rowid",
         )
         .and_then(|mut s| {
@@ -220,6 +221,7 @@ pub fn update_message(conn: &Connection, m: &Message, old: &Message, fts: &mut V
                     edits,
                     deleted,
                     m.is_read,
+                    details,
                 ],
                 |r| r.get(0),
             )

@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every migration, in order.
-const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates];
+const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details];
 
 /// Version 1: the entities, their unique keys and the indexes the routes need.
 fn v1_tables(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -148,6 +148,13 @@ fn v3_parked_updates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         CREATE TABLE counters (name TEXT PRIMARY KEY NOT NULL, value INTEGER NOT NULL) WITHOUT ROWID;
         "#,
     )
+}
+
+/// Version 4: what Telegram shows around a message's text (`MessageDetails`: forward origin,
+/// quote, formatting, album, topic, reactions, Business flags), as JSON; NULL when there is none,
+/// which is how every message stored before reads.
+fn v4_message_details(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch("ALTER TABLE messages ADD COLUMN details TEXT;")
 }
 
 /// What the full-text index holds for a message: its folded words, space-separated.

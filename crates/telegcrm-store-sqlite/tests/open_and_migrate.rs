@@ -71,7 +71,10 @@ async fn a_version_2_database_gains_parked_updates_and_keeps_its_data() {
         store.put_state("telegram:offset", "812345679").await.unwrap();
     }
     let file = dir.path().join(FILE_NAME);
-    Connection::open(&file).unwrap().execute_batch("DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 2;").unwrap();
+    Connection::open(&file)
+        .unwrap()
+        .execute_batch("ALTER TABLE messages DROP COLUMN details; DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 2;")
+        .unwrap();
     assert!(!tables(&file).iter().any(|t| t == "parked_updates"));
     let store = SqliteStore::open(dir.path()).unwrap();
     assert_eq!(pragma(&file, "user_version"), i64::from(SCHEMA_VERSION));
@@ -101,7 +104,10 @@ async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
     let file = dir.path().join(FILE_NAME);
     Connection::open(&file)
         .unwrap()
-        .execute_batch("DROP TABLE messages_fts; DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 1;")
+        .execute_batch(
+            "ALTER TABLE messages DROP COLUMN details; DROP TABLE messages_fts; DROP TABLE parked_updates; DROP TABLE counters; \
+             PRAGMA user_version = 1;",
+        )
         .unwrap();
     let store = Arc::new(SqliteStore::open(dir.path()).unwrap());
     assert_eq!(pragma(&file, "user_version"), i64::from(SCHEMA_VERSION));
@@ -109,6 +115,7 @@ async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
     assert_eq!(crm.search_texts("invoice").await, ["Please send the quarterly invoice"]);
     assert_eq!(crm.search_texts("счет").await, ["Ещё один счёт"]);
     assert_eq!(crm.messages(&chat).await.len(), 2);
+    assert!(crm.messages(&chat).await.iter().all(|m| m.details.is_empty()), "messages stored before version 4 read with no details");
 }
 
 #[tokio::test]

@@ -180,18 +180,10 @@ impl TelegramApi {
     }
 }
 
-/// The update kinds the CRM handles, as frankenstein names them.
+/// The update kinds the CRM handles ([`crate::ALLOWED_UPDATES`], the one list), as frankenstein
+/// names them: each name is read through frankenstein's own serde names, so the two cannot drift.
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
-    vec![
-        AllowedUpdate::Message,
-        AllowedUpdate::EditedMessage,
-        AllowedUpdate::ChannelPost,
-        AllowedUpdate::EditedChannelPost,
-        AllowedUpdate::BusinessConnection,
-        AllowedUpdate::BusinessMessage,
-        AllowedUpdate::EditedBusinessMessage,
-        AllowedUpdate::DeletedBusinessMessages,
-    ]
+    crate::ALLOWED_UPDATES.iter().filter_map(|k| serde_json::from_value(serde_json::Value::from(*k)).ok()).collect()
 }
 
 /// The bot's user id: the part of the token before `:`.

@@ -1,6 +1,5 @@
 //! What a message carries: its type, its file metadata and its readable text.
 
-use serde_json::Value;
 use telegcrm_domain::{Media, MessageType};
 
 use crate::service::service_text;
@@ -35,7 +34,7 @@ pub fn content_of(m: &Message) -> Content {
     let file = |t, f: &File| Content { message_type: t, media: Some(media_of(f)), text: caption() };
     let plain = |t, text: String| Content { message_type: t, media: None, text };
 
-    let mut content = if let Some(text) = &m.text {
+    if let Some(text) = &m.text {
         plain(MessageType::Text, text.clone())
     } else if let Some(largest) = m.photo.as_deref().and_then(largest_photo) {
         file(MessageType::Photo, largest)
@@ -79,11 +78,7 @@ pub fn content_of(m: &Message) -> Content {
         let word = OTHER_CONTENT.iter().find(|(key, _)| m.rest.contains_key(*key)).map_or("message", |(_, word)| *word);
         let text = m.caption.clone().unwrap_or_else(|| format!("[{word}]"));
         plain(MessageType::Other, text)
-    };
-    if let Some(from) = m.forward_origin.as_ref().and_then(forward_label) {
-        content.text = telegcrm_domain::text::forwarded(&from, &content.text);
     }
-    content
 }
 
 /// The largest photo size (by area, then file size). Telegram lists sizes smallest first, but
@@ -104,28 +99,6 @@ pub fn media_of(f: &File) -> Media {
         height: f.height.or(f.length),
         duration: f.duration,
     }
-}
-
-/// Who a forwarded message came from, named as Telegram users see it.
-pub fn forward_label(origin: &Value) -> Option<String> {
-    let str_at = |path: &[&str]| {
-        let mut v = origin;
-        for key in path {
-            v = v.get(key)?;
-        }
-        v.as_str().map(str::to_owned)
-    };
-    let name = match origin.get("type").and_then(Value::as_str)? {
-        "user" => {
-            let first = str_at(&["sender_user", "first_name"]).unwrap_or_default();
-            full_name(&first, str_at(&["sender_user", "last_name"]).as_deref())
-        }
-        "hidden_user" => str_at(&["sender_user_name"])?,
-        "chat" => str_at(&["sender_chat", "title"])?,
-        "channel" => str_at(&["chat", "title"])?,
-        _ => return None,
-    };
-    (!name.is_empty()).then_some(name)
 }
 
 fn audio_label(f: &File) -> String {

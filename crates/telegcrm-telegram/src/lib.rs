@@ -12,6 +12,7 @@
 
 pub mod api;
 pub mod content;
+pub mod details;
 pub mod ingest;
 pub mod link;
 pub mod map;

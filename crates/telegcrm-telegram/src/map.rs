@@ -4,10 +4,14 @@
 //! [`MapContext`], so these functions do no I/O.
 
 use chrono::{DateTime, Utc};
-use telegcrm_domain::event::{BusinessConnection, CapturedDeletion, CapturedEdit, CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
+use telegcrm_domain::event::{
+    BusinessConnection, CapturedDeletion, CapturedEdit, CapturedMessage, CapturedReaction, ChatInfo, InboundEvent, ReactionChange,
+    TelegramUser,
+};
 use telegcrm_domain::{AvatarId, ChatKey, ChatType, Direction};
 
 use crate::content::content_of;
+use crate::details::details_of;
 use crate::update::{Update, UpdateKind};
 use crate::wire::{self, Message};
 
@@ -31,6 +35,20 @@ pub fn map_update(update: &Update, ctx: &MapContext, now: DateTime<Utc>) -> Inbo
         }
         UpdateKind::BusinessConnection(c) => InboundEvent::BusinessConnection(map_business_connection(c, ctx.owner)),
         UpdateKind::DeletedBusinessMessages(d) => InboundEvent::Deletion(map_deletion(d, ctx.owner, now)),
+        UpdateKind::MessageReaction(r) => InboundEvent::Reaction(CapturedReaction {
+            chat: ChatKey { owner: ctx.owner, chat_id: r.chat.id, business_connection_id: None },
+            telegram_message_id: r.message_id,
+            change: ReactionChange::User {
+                user_id: r.user.as_ref().map(|u| u.id),
+                old: r.old_reaction.iter().filter_map(wire::ReactionType::name).collect(),
+                new: r.new_reaction.iter().filter_map(wire::ReactionType::name).collect(),
+            },
+        }),
+        UpdateKind::MessageReactionCount(r) => InboundEvent::Reaction(CapturedReaction {
+            chat: ChatKey { owner: ctx.owner, chat_id: r.chat.id, business_connection_id: None },
+            telegram_message_id: r.message_id,
+            change: ReactionChange::Counts(r.reactions.iter().filter_map(|c| Some((c.kind.name()?, c.total_count))).collect()),
+        }),
     }
 }
 
@@ -55,11 +73,12 @@ pub fn map_message(m: &Message, ctx: &MapContext) -> CapturedMessage {
         direction,
         // A message sent on behalf of a chat (channel, anonymous admin) has a placeholder `from`.
         sender: if m.sender_chat.is_some() { None } else { m.from.as_ref().map(user_of) },
-        text: content.text,
+        text: content.text.clone(),
         message_type: content.message_type,
         media: content.media,
         reply_to_telegram_message_id: m.reply_to_message.as_ref().map(|r| r.message_id),
         sent_at: timestamp(m.date),
+        details: details_of(m, &content.text),
     }
 }
 

@@ -39,9 +39,12 @@ impl<'a> OwnerResolver<'a> {
     /// no link).
     pub async fn context_for(&mut self, update: &Update) -> Result<Option<MapContext>, CrmError> {
         let (owner, business_user_id) = match &update.kind {
-            UpdateKind::Message(_) | UpdateKind::EditedMessage(_) | UpdateKind::ChannelPost(_) | UpdateKind::EditedChannelPost(_) => {
-                (self.default_owner, None)
-            }
+            UpdateKind::Message(_)
+            | UpdateKind::EditedMessage(_)
+            | UpdateKind::ChannelPost(_)
+            | UpdateKind::EditedChannelPost(_)
+            | UpdateKind::MessageReaction(_)
+            | UpdateKind::MessageReactionCount(_) => (self.default_owner, None),
             UpdateKind::BusinessConnection(c) => (self.owner_of_user(c.user.id).await?, Some(c.user.id)),
             UpdateKind::BusinessMessage(m) | UpdateKind::EditedBusinessMessage(m) => {
                 self.business(m.business_connection_id.as_deref()).await?

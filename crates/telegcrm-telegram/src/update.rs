@@ -9,7 +9,7 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use thiserror::Error;
 
-use crate::wire::{BusinessConnection, BusinessMessagesDeleted, Message};
+use crate::wire::{BusinessConnection, BusinessMessagesDeleted, Message, MessageReactionCountUpdated, MessageReactionUpdated};
 
 /// The update kinds the CRM asks Telegram for (`allowed_updates`).
 pub const ALLOWED_UPDATES: &[&str] = &[
@@ -21,6 +21,8 @@ pub const ALLOWED_UPDATES: &[&str] = &[
     "business_message",
     "edited_business_message",
     "deleted_business_messages",
+    "message_reaction",
+    "message_reaction_count",
 ];
 
 /// One Telegram update.
@@ -54,6 +56,10 @@ pub enum UpdateKind {
     EditedBusinessMessage(Box<Message>),
     /// Business messages were deleted.
     DeletedBusinessMessages(BusinessMessagesDeleted),
+    /// Someone changed their reactions to a message (chats where the bot is an administrator).
+    MessageReaction(Box<MessageReactionUpdated>),
+    /// The totals of anonymous reactions to a message changed.
+    MessageReactionCount(Box<MessageReactionCountUpdated>),
 }
 
 impl UpdateKind {
@@ -68,6 +74,8 @@ impl UpdateKind {
             Self::BusinessMessage(_) => "business_message",
             Self::EditedBusinessMessage(_) => "edited_business_message",
             Self::DeletedBusinessMessages(_) => "deleted_business_messages",
+            Self::MessageReaction(_) => "message_reaction",
+            Self::MessageReactionCount(_) => "message_reaction_count",
         }
     }
 }
@@ -153,6 +161,8 @@ fn typed(kind: &'static str, update_id: i64, body: Value) -> Result<UpdateKind, 
         "business_message" => UpdateKind::BusinessMessage(body_of(kind, update_id, body)?),
         "edited_business_message" => UpdateKind::EditedBusinessMessage(body_of(kind, update_id, body)?),
         "deleted_business_messages" => UpdateKind::DeletedBusinessMessages(body_of(kind, update_id, body)?),
+        "message_reaction" => UpdateKind::MessageReaction(body_of(kind, update_id, body)?),
+        "message_reaction_count" => UpdateKind::MessageReactionCount(body_of(kind, update_id, body)?),
         other => return Err(UpdateError::Unsupported { update_id, kind: other.to_owned() }),
     };
     Ok(kind)
@@ -232,8 +242,8 @@ mod tests {
 
     #[test]
     fn unknown_kind_is_unsupported_with_its_name() {
-        let err = parse_update(json!({"update_id": 5, "message_reaction": {"x": 1}})).unwrap_err();
-        assert!(matches!(err, UpdateError::Unsupported { update_id: 5, ref kind } if kind == "message_reaction"));
+        let err = parse_update(json!({"update_id": 5, "chat_boost": {"x": 1}})).unwrap_err();
+        assert!(matches!(err, UpdateError::Unsupported { update_id: 5, ref kind } if kind == "chat_boost"));
     }
 
     #[test]

@@ -3,7 +3,8 @@
 //! Only what mapping needs is typed; everything else lands in `rest` or is ignored, so a field
 //! or content kind that Telegram adds later never makes a message fail to parse.
 
-use serde::Deserialize;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Deserializer};
 use serde_json::{Map, Value};
 
 /// A Telegram user or bot.
@@ -168,6 +169,59 @@ pub struct MessageRef {
     pub caption: Option<String>,
 }
 
+/// A field read leniently: a value of another shape than expected is as if it were absent, so an
+/// odd sub-field loses that field only, never the message.
+fn lenient<'de, D: Deserializer<'de>, T: DeserializeOwned>(d: D) -> Result<Option<T>, D::Error> {
+    let v = Value::deserialize(d)?;
+    Ok(serde_json::from_value(v).ok())
+}
+
+/// A stretch of text with a format or meaning; offsets in UTF-16 code units.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct Entity {
+    /// `bold`, `text_link`, ...
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// Start, in UTF-16 code units.
+    #[serde(default)]
+    pub offset: i64,
+    /// Length, in UTF-16 code units.
+    #[serde(default)]
+    pub length: i64,
+    /// The target of a `text_link`.
+    pub url: Option<String>,
+    /// The user of a `text_mention`.
+    pub user: Option<User>,
+    /// The language of a `pre` block.
+    pub language: Option<String>,
+}
+
+/// The quoted part of a replied-to message.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct TextQuote {
+    /// The quoted text.
+    #[serde(default)]
+    pub text: String,
+    /// Where it starts in the replied-to message, in UTF-16 code units.
+    #[serde(default)]
+    pub position: i64,
+    /// Whether the sender chose it.
+    #[serde(default)]
+    pub is_manual: bool,
+}
+
+/// A message of another chat that a message replies to.
+#[derive(Clone, Debug, Default, PartialEq, Deserialize)]
+pub struct ExternalReplyInfo {
+    /// Who sent it.
+    pub origin: Option<Value>,
+    /// Its chat.
+    #[serde(default, deserialize_with = "lenient")]
+    pub chat: Option<Chat>,
+    /// Its id.
+    pub message_id: Option<i64>,
+}
+
 /// A Telegram message, as far as the CRM reads it.
 #[derive(Clone, Debug, Default, PartialEq, Deserialize)]
 pub struct Message {
@@ -190,6 +244,30 @@ pub struct Message {
     pub business_connection_id: Option<String>,
     /// Where a forwarded message came from.
     pub forward_origin: Option<Value>,
+    /// The quoted part of the replied-to message.
+    #[serde(default, deserialize_with = "lenient")]
+    pub quote: Option<TextQuote>,
+    /// The message of another chat this one replies to.
+    #[serde(default, deserialize_with = "lenient")]
+    pub external_reply: Option<ExternalReplyInfo>,
+    /// Formatting of `text`.
+    #[serde(default, deserialize_with = "lenient")]
+    pub entities: Option<Vec<Entity>>,
+    /// Formatting of `caption`.
+    #[serde(default, deserialize_with = "lenient")]
+    pub caption_entities: Option<Vec<Entity>>,
+    /// The album it belongs to.
+    #[serde(default, deserialize_with = "lenient")]
+    pub media_group_id: Option<String>,
+    /// The topic (forums) or reply thread it belongs to.
+    #[serde(default, deserialize_with = "lenient")]
+    pub message_thread_id: Option<i64>,
+    /// Whether it was sent in a forum topic.
+    #[serde(default, deserialize_with = "lenient")]
+    pub is_topic_message: Option<bool>,
+    /// Whether Telegram sent it (away or greeting message) while the business account was offline.
+    #[serde(default, deserialize_with = "lenient")]
+    pub is_from_offline: Option<bool>,
     /// The message it replies to (same chat).
     pub reply_to_message: Option<MessageRef>,
     /// Text.
@@ -279,4 +357,77 @@ pub struct BusinessMessagesDeleted {
     /// The deleted message ids.
     #[serde(default)]
     pub message_ids: Vec<i64>,
+}
+
+/// A reaction: an emoji, a custom emoji or a paid (star) reaction.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ReactionType {
+    /// `emoji`, `custom_emoji` or `paid`.
+    #[serde(rename = "type", default)]
+    pub kind: String,
+    /// The emoji.
+    pub emoji: Option<String>,
+    /// The custom emoji's id.
+    pub custom_emoji_id: Option<String>,
+}
+
+impl ReactionType {
+    /// The domain's name of the reaction: the emoji, `custom:<id>` or `paid`; none for a kind
+    /// Telegram adds later.
+    pub fn name(&self) -> Option<String> {
+        match self.kind.as_str() {
+            "emoji" => self.emoji.clone().filter(|e| !e.is_empty()),
+            "custom_emoji" => self.custom_emoji_id.as_ref().map(|id| format!("custom:{id}")),
+            "paid" => Some("paid".to_owned()),
+            _ => None,
+        }
+    }
+}
+
+/// One person's reactions to a message changed (`message_reaction`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MessageReactionUpdated {
+    /// The chat.
+    pub chat: Chat,
+    /// The message.
+    pub message_id: i64,
+    /// Who reacted, when not anonymous.
+    pub user: Option<User>,
+    /// The chat that reacted anonymously.
+    pub actor_chat: Option<Chat>,
+    /// Unix time of the change.
+    #[serde(default)]
+    pub date: i64,
+    /// The reactions before.
+    #[serde(default)]
+    pub old_reaction: Vec<ReactionType>,
+    /// The reactions now.
+    #[serde(default)]
+    pub new_reaction: Vec<ReactionType>,
+}
+
+/// A reaction's total.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ReactionCount {
+    /// The reaction.
+    #[serde(rename = "type", default)]
+    pub kind: ReactionType,
+    /// How many chose it.
+    #[serde(default)]
+    pub total_count: u32,
+}
+
+/// Anonymous reactions' totals changed (`message_reaction_count`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct MessageReactionCountUpdated {
+    /// The chat.
+    pub chat: Chat,
+    /// The message.
+    pub message_id: i64,
+    /// Unix time of the change.
+    #[serde(default)]
+    pub date: i64,
+    /// The totals.
+    #[serde(default)]
+    pub reactions: Vec<ReactionCount>,
 }

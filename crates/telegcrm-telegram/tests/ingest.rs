@@ -162,10 +162,15 @@ async fn webhook_body_is_stored_once_and_unknown_kinds_are_skipped() {
     let first = handle_webhook_body(&ingest, body.as_bytes()).await.unwrap().unwrap();
     let again = handle_webhook_body(&ingest, body.as_bytes()).await.unwrap().unwrap();
     assert_eq!((first.report.messages_stored, again.report.duplicates), (1, 1));
-    assert!(handle_webhook_body(&ingest, message_reaction_update(8).to_string().as_bytes()).await.unwrap().is_none());
+    assert!(handle_webhook_body(&ingest, chat_boost_update(8).to_string().as_bytes()).await.unwrap().is_none());
+    let reacted = handle_webhook_body(&ingest, message_reaction_update(9, 10).to_string().as_bytes()).await.unwrap().unwrap();
+    assert_eq!(reacted.report.reactions_applied, 1);
     assert!(handle_webhook_body(&ingest, b"{not json").await.is_err());
     let c = &conversations(&service, owner).await[0];
-    assert_eq!((c.unread_count, c.message_count), (1, 1));
+    assert_eq!((c.unread_count, c.message_count), (1, 1), "a reaction is not a message");
+    let m = service.messages(owner, c.id, &PageRequest::default()).await.unwrap();
+    assert_eq!(m.items[0].details.reactions[0].emoji, "👍");
+    assert_eq!(m.items[0].details.reactions[0].user_ids, [ADA_ID]);
 }
 
 #[tokio::test]

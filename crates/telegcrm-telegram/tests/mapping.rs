@@ -4,7 +4,7 @@
 use chrono::{DateTime, Utc};
 use serde_json::{Value, json};
 use telegcrm_domain::event::{CapturedMessage, InboundEvent};
-use telegcrm_domain::{AvatarId, ChatType, Direction, MessageType};
+use telegcrm_domain::{AvatarId, ChatType, Direction, EntityKind, ForwardKind, MessageType};
 use telegcrm_telegram::map::{MapContext, map_update};
 use telegcrm_telegram::parse_update;
 use telegcrm_testkit::fake_telegram::BOT_ID;
@@ -205,22 +205,76 @@ fn reply_keeps_the_answered_message_id() {
 }
 
 #[test]
-fn forward_names_its_origin() {
+fn forward_origin_is_data_and_the_text_stays_the_senders() {
     let from_user = json!({"type": "user", "date": DATE, "sender_user": carl()});
+    let m = captured(update(1, "message", with(text_from_ada(22, "look"), "forward_origin", from_user)));
+    let f = m.details.forward.expect("forward origin");
+    assert_eq!((m.text.as_str(), f.kind, f.name.as_str(), f.telegram_id), ("look", ForwardKind::User, "Карл", Some(CARL_ID)));
+    assert_eq!(f.date.map(|d| d.timestamp()), Some(DATE));
+    let from_channel = json!({"type": "channel", "date": DATE, "chat": channel(), "message_id": 9, "author_signature": "Ed"});
+    let f = captured(update(1, "message", with(text_from_ada(23, "news"), "forward_origin", from_channel))).details.forward.unwrap();
     assert_eq!(
-        captured(update(1, "message", with(text_from_ada(22, "look"), "forward_origin", from_user))).text,
-        "Forwarded from Карл:\nlook"
-    );
-    let from_channel = json!({"type": "channel", "date": DATE, "chat": channel(), "message_id": 9});
-    assert_eq!(
-        captured(update(1, "message", with(text_from_ada(23, "news"), "forward_origin", from_channel))).text,
-        "Forwarded from Telegcrm News:\nnews"
+        (f.kind, f.name.as_str(), f.message_id, f.username.as_deref(), f.author_signature.as_deref()),
+        (ForwardKind::Channel, "Telegcrm News", Some(9), Some("telegcrm_news"), Some("Ed"))
     );
     let hidden = json!({"type": "hidden_user", "date": DATE, "sender_user_name": "Mystery"});
+    let f = captured(update(1, "message", with(text_from_ada(24, "psst"), "forward_origin", hidden))).details.forward.unwrap();
+    assert_eq!((f.kind, f.name.as_str(), f.telegram_id), (ForwardKind::HiddenUser, "Mystery", None));
+    let odd = json!({"type": "hologram", "date": DATE});
+    let m = captured(update(1, "message", with(text_from_ada(25, "??"), "forward_origin", odd)));
+    assert_eq!((m.text.as_str(), m.details.forward), ("??", None), "an origin of an unknown type loses the origin only");
+}
+
+#[test]
+fn quotes_external_replies_albums_topics_and_formatting_are_kept() {
+    let mut msg = text_from_ada(30, "🙂 Bold and a link");
+    msg["entities"] = json!([{"type": "bold", "offset": 3, "length": 4}, {"type": "text_link", "offset": 14, "length": 4, "url": "https://t.me/x"},
+                              {"type": "some_future_style", "offset": 0, "length": 2}]);
+    msg["quote"] = json!({"text": "the part", "position": 4, "is_manual": true});
+    msg["external_reply"] =
+        json!({"origin": {"type": "channel", "date": DATE, "chat": channel(), "message_id": 5}, "chat": channel(), "message_id": 5});
+    msg["media_group_id"] = json!("13579");
+    msg["message_thread_id"] = json!(77);
+    msg["is_topic_message"] = json!(true);
+    let d = captured(update(1, "message", msg)).details;
+    let es: Vec<(EntityKind, u32, u32, Option<&str>)> = d.entities.iter().map(|e| (e.kind, e.offset, e.length, e.url.as_deref())).collect();
     assert_eq!(
-        captured(update(1, "message", with(text_from_ada(24, "psst"), "forward_origin", hidden))).text,
-        "Forwarded from Mystery:\npsst"
+        es,
+        vec![(EntityKind::Bold, 2, 4, None), (EntityKind::TextLink, 13, 4, Some("https://t.me/x"))],
+        "UTF-16 offsets in characters"
     );
+    let q = d.quote.unwrap();
+    assert_eq!((q.text.as_str(), q.position, q.is_manual), ("the part", 4, true));
+    let r = d.external_reply.unwrap();
+    assert_eq!((r.origin.name.as_str(), r.chat_id, r.message_id), ("Telegcrm News", Some(CHANNEL_ID), Some(5)));
+    assert_eq!((d.media_group_id.as_deref(), d.topic_id), (Some("13579"), Some(77)));
+
+    // A reply thread outside a forum is not a topic; odd sub-fields lose themselves only.
+    let mut msg = text_from_ada(31, "in a thread");
+    msg["message_thread_id"] = json!(12);
+    msg["entities"] = json!("not a list");
+    msg["quote"] = json!(7);
+    msg["media_group_id"] = json!({"x": 1});
+    let m = captured(update(1, "message", msg));
+    assert_eq!(m.text, "in a thread");
+    assert!(m.details.is_empty(), "{:?}", m.details);
+
+    // Caption entities format a caption.
+    let mut photo = with(message(32, private_chat(&ada()), Some(ada())), "photo", photo_sizes());
+    photo["caption"] = json!("Price list");
+    photo["caption_entities"] = json!([{"type": "italic", "offset": 6, "length": 4}]);
+    let d = captured(update(1, "message", photo)).details;
+    assert_eq!(d.entities.iter().map(|e| (e.kind, e.offset, e.length)).collect::<Vec<_>>(), vec![(EntityKind::Italic, 6, 4)]);
+}
+
+#[test]
+fn topic_names_come_from_their_service_messages() {
+    let mut created =
+        with(message(40, supergroup(), Some(ada())), "forum_topic_created", json!({"name": "Orders", "icon_color": 7_322_096}));
+    created["message_thread_id"] = json!(40);
+    created["is_topic_message"] = json!(true);
+    let d = captured(update(1, "message", created)).details;
+    assert_eq!((d.topic_id, d.topic_name.as_deref()), (Some(40), Some("Orders")));
 }
 
 #[test]

@@ -26,7 +26,7 @@ fn every_handled_kind_parses_to_its_kind() {
 
 #[test]
 fn unknown_update_kinds_are_unsupported_not_errors_of_the_batch() {
-    let batch = parse_batch(vec![message_update(1), message_reaction_update(2), future_kind_update(3), channel_post_update(4)]);
+    let batch = parse_batch(vec![message_update(1), chat_boost_update(2), future_kind_update(3), channel_post_update(4)]);
     assert_eq!(batch.updates.len(), 2);
     assert_eq!(batch.unsupported, 2);
     assert_eq!(batch.next_offset(), Some(5));
@@ -59,7 +59,7 @@ fn garbage_is_a_clear_error() {
 
 #[test]
 fn webhook_body_of_an_unknown_kind_is_skipped_and_garbage_is_an_error() {
-    assert!(parse_webhook_body(message_reaction_update(9).to_string().as_bytes()).unwrap().is_none());
+    assert!(parse_webhook_body(chat_boost_update(9).to_string().as_bytes()).unwrap().is_none());
     assert!(parse_webhook_body(message_update(9).to_string().as_bytes()).unwrap().is_some());
     assert!(parse_webhook_body(b"not json").is_err());
 }

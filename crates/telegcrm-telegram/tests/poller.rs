@@ -102,7 +102,7 @@ async fn duplicates_unknown_kinds_and_broken_updates_are_absorbed() {
     let fake = FakeTelegram::start();
     fake.push("message", text_from_ada(1, "hello"));
     fake.push("message", text_from_ada(1, "hello"));
-    fake.push_raw(message_reaction_update(100_010));
+    fake.push_raw(chat_boost_update(100_010));
     fake.push_raw(serde_json::json!({"update_id": 100_011, "message": {"message_id": "broken"}}));
     fake.push("message", text_from_ada(2, "after the junk"));
     let running = start(&fake);

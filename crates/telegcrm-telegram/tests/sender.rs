@@ -62,7 +62,8 @@ async fn register_webhook_sets_url_secret_and_allowed_updates() {
     register_webhook(&api, "https://crm.example.org/api/telegram-crm/telegram/webhook", "s3cret").await.unwrap();
     let call = &fake.calls_of("setWebhook")[0];
     assert_eq!(call.params["secret_token"], "s3cret");
-    assert_eq!(call.params["allowed_updates"].as_array().unwrap().len(), 8);
+    let asked: Vec<&str> = call.params["allowed_updates"].as_array().unwrap().iter().map(|k| k.as_str().unwrap()).collect();
+    assert_eq!(asked, telegcrm_telegram::ALLOWED_UPDATES, "every kind handled is asked for, reactions included");
     assert_eq!(fake.webhook().as_deref(), Some("https://crm.example.org/api/telegram-crm/telegram/webhook"));
     assert_eq!(api.get_me().await.unwrap().username.as_deref(), Some(BOT_USERNAME));
 }

@@ -123,6 +123,7 @@ pub fn text(chat: &ChatInfo, telegram_message_id: i64, direction: Direction, tex
         media: None,
         reply_to_telegram_message_id: None,
         sent_at,
+        details: Default::default(),
     }
 }
 

@@ -2,6 +2,7 @@ use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
 use super::conversation::PREVIEW_CHARS;
+use super::details::{MessageDetails, TextEntity};
 use crate::event::CapturedMessage;
 use crate::ids::{AvatarId, ConversationId, MessageId};
 use crate::values::{Direction, MessageType};
@@ -91,6 +92,9 @@ pub struct Message {
     pub deleted_at: Option<DateTime<Utc>>,
     /// Whether the owner has read it.
     pub is_read: bool,
+    /// Forward origin, quote, formatting, album, topic, reactions, Business flags.
+    #[serde(flatten)]
+    pub details: MessageDetails,
 }
 
 impl Message {
@@ -113,17 +117,20 @@ impl Message {
             edits: Vec::new(),
             deleted_at: None,
             is_read: m.direction == Direction::Outgoing,
+            details: m.details.clone(),
         }
     }
 
-    /// Applies an edit. The earlier text goes to `edits`. A replayed or older edit, or one that
-    /// changes nothing, is ignored; returns whether anything changed.
-    pub fn apply_edit(&mut self, text: &str, media: Option<&Media>, edited_at: DateTime<Utc>) -> bool {
+    /// Applies an edit: the new text, its formatting and (when the edit carries one) its media.
+    /// The earlier text goes to `edits`. A replayed or older edit, or one that changes nothing, is
+    /// ignored; returns whether anything changed.
+    pub fn apply_edit(&mut self, text: &str, entities: &[TextEntity], media: Option<&Media>, edited_at: DateTime<Utc>) -> bool {
         if self.edited_at.is_some_and(|prev| edited_at <= prev) {
             return false;
         }
         let media_changed = media.is_some() && media != self.media.as_ref();
-        if text == self.content && !media_changed {
+        let entities_changed = entities != self.details.entities.as_slice();
+        if text == self.content && !media_changed && !entities_changed {
             return false;
         }
         if text != self.content {
@@ -136,6 +143,9 @@ impl Message {
         }
         if media_changed {
             self.media = media.cloned();
+        }
+        if entities_changed {
+            self.details.entities = entities.to_vec();
         }
         self.edited_at = Some(edited_at);
         true

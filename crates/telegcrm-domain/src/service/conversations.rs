@@ -1,7 +1,7 @@
 use crate::error::{CrmError, Entity, GatewayError};
 use crate::event::{CapturedMessage, ChatInfo, InboundEvent};
 use crate::ids::{AvatarId, ConversationId};
-use crate::model::{Conversation, ConversationChange, CustomFields, Message};
+use crate::model::{Conversation, ConversationChange, CustomFields, Message, MessageDetails};
 use crate::page::{Page, PageRequest};
 use crate::ports::ConversationFilter;
 use crate::tag::{MAX_TAGS, Tag};
@@ -146,6 +146,7 @@ impl CrmService {
         } else {
             conv.business_connection_id.clone()
         };
+        let by_business_bot = connection.is_some();
         let sent = gateway.send_text(conv.telegram_chat_id, connection, text).await?;
         let captured = CapturedMessage {
             chat: ChatInfo { key: conv.key(), chat_type: conv.chat_type, title: conv.title.clone(), counterpart: None },
@@ -157,6 +158,7 @@ impl CrmService {
             media: None,
             reply_to_telegram_message_id: None,
             sent_at: sent.sent_at,
+            details: MessageDetails { sent_by_business_bot: by_business_bot, ..MessageDetails::default() },
         };
         self.ingest(vec![InboundEvent::Message(captured)], Vec::new()).await?;
         self.store

@@ -9,7 +9,7 @@ mod read;
 
 use bson::{Bson, Document, doc};
 use chrono::{DateTime, Utc};
-use telegcrm_domain::model::{CustomFields, Media, MessageEdit};
+use telegcrm_domain::model::{CustomFields, Media, MessageDetails, MessageEdit};
 use telegcrm_domain::tag::Tag;
 use telegcrm_domain::{Contact, Conversation, FollowUp, Message, StoreError};
 
@@ -189,6 +189,21 @@ pub(crate) fn edits(edits: &[MessageEdit]) -> Bson {
     )
 }
 
+/// A message's details (forward origin, formatting, reactions, ...) as a camelCase subdocument
+/// written by their serde form; null when there are none, so that a change back to none is
+/// written too.
+fn details_doc(d: &MessageDetails) -> Bson {
+    if d.is_empty() {
+        return Bson::Null;
+    }
+    // The details are plain data (strings, numbers, booleans, lists): serialising cannot fail.
+    bson::serialize_to_document(d).map_or(Bson::Null, Bson::Document)
+}
+
+fn details_from(d: &Document) -> Result<MessageDetails, StoreError> {
+    bson::deserialize_from_document(d.clone()).map_err(|e| StoreError::Corrupt(format!("message details: {e}")))
+}
+
 /// A message's document (with its search terms).
 pub(crate) fn message_doc(m: &Message) -> Document {
     doc! {
@@ -208,6 +223,7 @@ pub(crate) fn message_doc(m: &Message) -> Document {
         "edits": edits(&m.edits),
         "deletedAt": opt_date(m.deleted_at),
         "isRead": m.is_read,
+        "details": details_doc(&m.details),
         "terms": search_terms(&m.content),
     }
 }
@@ -244,6 +260,7 @@ pub(crate) fn message_from(d: &Document) -> Result<Message, StoreError> {
         edits,
         deleted_at: r.opt_date("deletedAt")?,
         is_read: r.bool("isRead")?,
+        details: r.opt_doc("details")?.map(details_from).transpose()?.unwrap_or_default(),
     })
 }
 

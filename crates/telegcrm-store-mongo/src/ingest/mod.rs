@@ -78,7 +78,7 @@ fn at_store_precision(batch: &IngestBatch) -> IngestBatch {
             InboundEvent::Deletion(d) => d.deleted_at = ms(d.deleted_at),
             // Restored records are found by id and Telegram ids, not compared by time; the
             // codec cuts their times as it writes them.
-            InboundEvent::BusinessConnection(_) | InboundEvent::Restore(_) => {}
+            InboundEvent::BusinessConnection(_) | InboundEvent::Restore(_) | InboundEvent::Reaction(_) => {}
         }
     }
     b

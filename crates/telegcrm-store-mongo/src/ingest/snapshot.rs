@@ -86,6 +86,12 @@ fn touched(batch: &IngestBatch) -> Touched {
                 messages.extend(d.telegram_message_ids.iter().map(|id| (d.chat.clone(), *id)));
                 continue;
             }
+            InboundEvent::Reaction(r) => {
+                chats.push(r.chat.clone());
+                chats.extend(r.chat.imported_personal());
+                messages.push((r.chat.clone(), r.telegram_message_id));
+                continue;
+            }
             InboundEvent::BusinessConnection(_) => continue,
             InboundEvent::Restore(r) => {
                 match r.as_ref() {

@@ -17,6 +17,7 @@ pub mod capture;
 pub mod check;
 pub mod contacts;
 pub mod conversations;
+pub mod details;
 pub mod followups;
 pub mod isolation;
 pub mod pagination;
@@ -64,6 +65,8 @@ macro_rules! __store_contract_cases {
             plain capture::older_history_arrives_read_and_changes_nothing_that_shows,
             plain capture::newer_history_moves_the_conversation_but_arrives_read,
             plain capture::business_chat_joins_the_chat_imported_before_the_connection,
+            plain details::message_details_read_back_as_captured,
+            plain details::reactions_change_the_message_only,
             plain restore::restored_records_read_back_as_they_were_and_only_once,
             plain restore::restored_records_never_replace_what_the_store_holds,
             plain priority::urgent_keywords_raise_priority_to_urgent,

@@ -161,13 +161,23 @@ pub fn deleted_business_messages_update(update_id: i64, message_ids: &[i64]) -> 
     )
 }
 
-/// An update kind the CRM does not handle.
-pub fn message_reaction_update(update_id: i64) -> Value {
+/// Ada reacts 👍 to message `message_id` of her chat with the bot.
+pub fn message_reaction_update(update_id: i64, message_id: i64) -> Value {
     update(
         update_id,
         "message_reaction",
-        json!({"chat": private_chat(&ada()), "message_id": 10, "user": ada(), "date": DATE,
+        json!({"chat": private_chat(&ada()), "message_id": message_id, "user": ada(), "date": DATE,
                "old_reaction": [], "new_reaction": [{"type": "emoji", "emoji": "👍"}]}),
+    )
+}
+
+/// An update kind of today's Bot API that the CRM does not handle (a chat boost).
+pub fn chat_boost_update(update_id: i64) -> Value {
+    update(
+        update_id,
+        "chat_boost",
+        json!({"chat": channel(), "boost": {"boost_id": "b1", "add_date": DATE, "expiration_date": DATE + 86_400,
+               "source": {"source": "premium", "user": ada()}}}),
     )
 }
 

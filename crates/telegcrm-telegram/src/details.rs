@@ -1,0 +1,151 @@
+//! What a message shows beyond its text, in the domain's terms: forward origin, quote, reply in
+//! another chat, formatting (UTF-16 offsets converted to characters), album, topic, Business flags.
+
+use std::str::FromStr;
+
+use serde_json::Value;
+use telegcrm_domain::{EntityKind, ExternalReply, ForwardKind, ForwardOrigin, MessageDetails, Quote, TextEntity};
+
+use crate::content::full_name;
+use crate::wire::{Entity, Message};
+
+/// The details of `m`, whose text as captured is `text` (its text or caption).
+pub fn details_of(m: &Message, text: &str) -> MessageDetails {
+    // Entities belong to the text or the caption; a description the CRM wrote has none.
+    let raw = if m.text.as_deref() == Some(text) {
+        m.entities.as_deref()
+    } else if m.caption.as_deref() == Some(text) {
+        m.caption_entities.as_deref()
+    } else {
+        None
+    };
+    let topic_name = ["forum_topic_created", "forum_topic_edited"]
+        .iter()
+        .find_map(|k| m.rest.get(*k)?.get("name")?.as_str().map(str::to_owned))
+        .filter(|n| !n.is_empty());
+    MessageDetails {
+        forward: m.forward_origin.as_ref().and_then(origin_of).map(Box::new),
+        quote: m
+            .quote
+            .as_ref()
+            .filter(|q| !q.text.is_empty())
+            .map(|q| Box::new(Quote { text: q.text.clone(), position: u32::try_from(q.position).unwrap_or(0), is_manual: q.is_manual })),
+        external_reply: m.external_reply.as_ref().and_then(|r| {
+            Some(Box::new(ExternalReply {
+                origin: origin_of(r.origin.as_ref()?)?,
+                chat_id: r.chat.as_ref().map(|c| c.id),
+                chat_title: r.chat.as_ref().and_then(|c| c.title.clone()),
+                message_id: r.message_id,
+            }))
+        }),
+        entities: raw.map(|es| entities_of(text, es)).unwrap_or_default(),
+        media_group_id: m.media_group_id.clone().filter(|id| !id.is_empty()),
+        topic_id: if m.is_topic_message == Some(true) { m.message_thread_id } else { None },
+        topic_name,
+        reactions: Vec::new(),
+        sent_by_business_bot: m.business_connection_id.is_some() && m.sender_business_bot.is_some(),
+        from_offline: m.is_from_offline == Some(true),
+    }
+}
+
+/// Telegram's entities of `text` with their UTF-16 offsets turned into character offsets.
+/// Entities of kinds the CRM does not know, or that do not fall on character boundaries within
+/// the text, are left out.
+pub fn entities_of(text: &str, raw: &[Entity]) -> Vec<TextEntity> {
+    // The UTF-16 offset at which each character starts, and the end.
+    let mut starts: Vec<usize> = Vec::with_capacity(text.len() + 1);
+    let mut at = 0;
+    for c in text.chars() {
+        starts.push(at);
+        at += c.len_utf16();
+    }
+    starts.push(at);
+    let char_at = |utf16: i64| usize::try_from(utf16).ok().and_then(|u| starts.binary_search(&u).ok());
+    let mut out: Vec<TextEntity> = raw
+        .iter()
+        .filter_map(|e| {
+            let kind = EntityKind::from_str(&e.kind).ok()?;
+            let start = char_at(e.offset)?;
+            let end = char_at(e.offset.checked_add(e.length)?)?;
+            Some(TextEntity {
+                kind,
+                offset: u32::try_from(start).ok()?,
+                length: u32::try_from(end.checked_sub(start)?).ok()?,
+                url: e.url.clone().filter(|_| kind == EntityKind::TextLink),
+                user_id: e.user.as_ref().map(|u| u.id).filter(|_| kind == EntityKind::TextMention),
+                language: e.language.clone().filter(|_| kind == EntityKind::Pre),
+            })
+        })
+        .collect();
+    let chars = u32::try_from(starts.len() - 1).unwrap_or(u32::MAX);
+    MessageDetails::tidy_entities(&mut out, chars);
+    out
+}
+
+/// A `MessageOrigin` (of a forward or an external reply) in the domain's terms.
+pub fn origin_of(origin: &Value) -> Option<ForwardOrigin> {
+    let str_at = |v: &Value, key: &str| v.get(key).and_then(Value::as_str).map(str::to_owned);
+    let kind = ForwardKind::from_str(origin.get("type")?.as_str()?).ok()?;
+    let who = match kind {
+        ForwardKind::User => origin.get("sender_user"),
+        ForwardKind::Chat => origin.get("sender_chat"),
+        ForwardKind::Channel => origin.get("chat"),
+        ForwardKind::HiddenUser => None,
+    };
+    let name = match (kind, who) {
+        (ForwardKind::HiddenUser, _) => str_at(origin, "sender_user_name").unwrap_or_default(),
+        (ForwardKind::User, Some(u)) => full_name(&str_at(u, "first_name").unwrap_or_default(), str_at(u, "last_name").as_deref()),
+        (_, Some(c)) => str_at(c, "title").unwrap_or_default(),
+        (_, None) => String::new(),
+    };
+    Some(ForwardOrigin {
+        kind,
+        name,
+        telegram_id: who.and_then(|w| w.get("id")?.as_i64()),
+        username: who.and_then(|w| str_at(w, "username")),
+        message_id: origin.get("message_id").and_then(Value::as_i64),
+        author_signature: str_at(origin, "author_signature"),
+        date: origin.get("date").and_then(Value::as_i64).and_then(|d| chrono::DateTime::from_timestamp(d, 0)),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entity(kind: &str, offset: i64, length: i64) -> Entity {
+        Entity { kind: kind.into(), offset, length, ..Entity::default() }
+    }
+
+    #[test]
+    fn utf16_offsets_become_character_offsets_past_emoji_and_astral_letters() {
+        // "🙂" and "𝐀" are two UTF-16 units each, one character each.
+        let text = "🙂 Hi 𝐀bold!";
+        let es = entities_of(text, &[entity("bold", 6, 6), entity("italic", 3, 2), entity("sparkles", 0, 1)]);
+        let slices: Vec<(EntityKind, String)> =
+            es.iter().map(|e| (e.kind, text.chars().skip(e.offset as usize).take(e.length as usize).collect())).collect();
+        assert_eq!(slices, vec![(EntityKind::Italic, "Hi".to_owned()), (EntityKind::Bold, "𝐀bold".to_owned())]);
+    }
+
+    #[test]
+    fn entities_splitting_a_surrogate_pair_or_past_the_end_are_left_out() {
+        assert!(entities_of("🙂x", &[entity("bold", 1, 2), entity("bold", 0, 9), entity("code", -1, 2)]).is_empty());
+    }
+
+    #[test]
+    fn origins_of_each_kind() {
+        let user = origin_of(
+            &serde_json::json!({"type": "user", "date": 1700000000, "sender_user": {"id": 7, "first_name": "Zoë", "last_name": "K"}}),
+        )
+        .unwrap();
+        assert_eq!((user.kind, user.name.as_str(), user.telegram_id), (ForwardKind::User, "Zoë K", Some(7)));
+        let hidden = origin_of(&serde_json::json!({"type": "hidden_user", "date": 1, "sender_user_name": "Anon"})).unwrap();
+        assert_eq!((hidden.kind, hidden.name.as_str(), hidden.telegram_id), (ForwardKind::HiddenUser, "Anon", None));
+        let channel = origin_of(
+            &serde_json::json!({"type": "channel", "date": 1, "message_id": 42, "chat": {"id": -100, "title": "News", "type": "channel"}}),
+        )
+        .unwrap();
+        assert_eq!((channel.name.as_str(), channel.message_id), ("News", Some(42)));
+        assert!(origin_of(&serde_json::json!({"type": "carrier_pigeon"})).is_none());
+    }
+}
