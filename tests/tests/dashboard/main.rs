@@ -18,6 +18,7 @@ mod followups;
 mod import;
 mod inbox;
 mod keyboard;
+mod rich;
 mod search;
 mod security;
 mod signin;

@@ -85,7 +85,10 @@ async fn timeline(
 fn views(dash: &Dash, messages: &[Message], chat_type: telegcrm_domain::ChatType) -> Vec<MsgView> {
     let now = dash.service.now();
     let by_tg: HashMap<i64, String> = messages.iter().map(|m| (m.telegram_message_id, m.preview())).collect();
-    messages.iter().map(|m| MsgView::new(m, chat_type, now, |r| by_tg.get(&r).cloned())).collect()
+    let mut views: Vec<MsgView> = messages.iter().map(|m| MsgView::new(m, chat_type, now, |r| by_tg.get(&r).cloned())).collect();
+    super::view::join_albums(&mut views);
+    super::view::name_topics(&mut views, messages);
+    views
 }
 
 async fn show(

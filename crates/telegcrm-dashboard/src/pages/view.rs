@@ -1,7 +1,7 @@
 //! View models: what templates show, already formatted (templates only escape and lay out).
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use telegcrm_domain::{ChatType, Conversation, FollowUp, Message, MessageType, Priority};
+use telegcrm_domain::{ChatType, Conversation, EntityKind, FollowUp, Message, MessageType, Priority, TextEntity};
 
 use crate::web::PageError;
 
@@ -119,6 +119,43 @@ pub struct EditView {
     pub at: String,
 }
 
+/// A run of a message's text with one formatting: the classes of every entity covering it, and
+/// the link it is part of, if any (the template escapes the text and the link).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RunView {
+    /// The text.
+    pub text: String,
+    /// `fmt-bold fmt-italic ...`, empty for plain text.
+    pub classes: String,
+    /// Where a link goes (only http, https, mailto and tg links).
+    pub href: Option<String>,
+}
+
+/// Splits a message's text into runs by its entities ([`telegcrm_domain::model::runs`]).
+pub fn run_views(text: &str, entities: &[TextEntity]) -> Vec<RunView> {
+    telegcrm_domain::model::runs(text, entities)
+        .into_iter()
+        .map(|r| {
+            let classes = r.entities.iter().map(|e| format!("fmt-{}", e.kind.as_str().replace('_', "-"))).collect::<Vec<_>>().join(" ");
+            let href = r.entities.iter().find_map(|e| match e.kind {
+                EntityKind::TextLink => e.url.clone().filter(|u| safe_link(u)),
+                EntityKind::Url if safe_link(r.text) => Some(r.text.to_owned()),
+                EntityKind::Email => Some(format!("mailto:{}", r.text)),
+                EntityKind::Mention => Some(format!("https://t.me/{}", r.text.trim_start_matches('@'))),
+                _ => None,
+            });
+            RunView { text: r.text.to_owned(), classes, href }
+        })
+        .collect()
+}
+
+/// Whether a link may be followed from the dashboard: web, mail and Telegram links only (never
+/// `javascript:` or `data:`).
+fn safe_link(url: &str) -> bool {
+    let lower = url.trim_start().to_ascii_lowercase();
+    ["https://", "http://", "mailto:", "tg://"].iter().any(|p| lower.starts_with(p))
+}
+
 /// A message in the timeline.
 #[derive(Debug, Clone)]
 pub struct MsgView {
@@ -128,8 +165,6 @@ pub struct MsgView {
     pub side: &'static str,
     /// Sender name (groups).
     pub sender: Option<String>,
-    /// Text.
-    pub text: String,
     /// Sent.
     pub when: When,
     /// Media description.
@@ -142,6 +177,24 @@ pub struct MsgView {
     pub edited: bool,
     /// Whether deleted in Telegram.
     pub deleted: bool,
+    /// The text in formatting runs.
+    pub runs: Vec<RunView>,
+    /// "Forwarded from …", for forwards.
+    pub forward: Option<String>,
+    /// The quoted part of the replied-to message.
+    pub quote: Option<String>,
+    /// "In reply to … in <chat>", for replies to other chats.
+    pub external_reply: Option<String>,
+    /// Reactions, as `(emoji, count)`; custom emoji show as ★.
+    pub reactions: Vec<(String, u32)>,
+    /// The forum topic: its name when a loaded message names it, else `#id`.
+    pub topic: Option<String>,
+    /// The album id, when the message is part of one.
+    pub album: Option<String>,
+    /// Whether the message continues the album of the message before it (shown as one).
+    pub album_more: bool,
+    /// Chips for Business messages: "sent by bot", "away message".
+    pub flags: Vec<&'static str>,
 }
 
 fn size(bytes: u64) -> String {
@@ -183,7 +236,6 @@ impl MsgView {
             id: m.id.to_string(),
             side,
             sender: if group && !service { m.from_name.clone() } else { None },
-            text: m.content.clone(),
             when: when(m.sent_at, now),
             media,
             reply: m.reply_to_telegram_message_id.map(|r| quoted(r).unwrap_or_else(|| "an earlier message".into())),
@@ -194,7 +246,65 @@ impl MsgView {
                 .collect(),
             edited: m.edited_at.is_some(),
             deleted: m.deleted_at.is_some(),
+            runs: run_views(&m.content, &m.details.entities),
+            forward: m.details.forward.as_ref().map(|f| {
+                let name = if f.name.is_empty() { "a hidden account" } else { f.name.as_str() };
+                match &f.author_signature {
+                    Some(sig) if !sig.is_empty() => format!("Forwarded from {name} ({sig})"),
+                    _ => format!("Forwarded from {name}"),
+                }
+            }),
+            quote: m.details.quote.as_ref().map(|q| q.text.clone()),
+            external_reply: m.details.external_reply.as_ref().map(|r| match &r.chat_title {
+                Some(t) if t != &r.origin.name => format!("{} in {t}", r.origin.name),
+                _ => r.origin.name.clone(),
+            }),
+            reactions: m
+                .details
+                .reactions
+                .iter()
+                .map(|r| {
+                    (
+                        if r.emoji.starts_with("custom:") {
+                            "★".to_owned()
+                        } else if r.emoji == "paid" {
+                            "⭐".to_owned()
+                        } else {
+                            r.emoji.clone()
+                        },
+                        r.count,
+                    )
+                })
+                .collect(),
+            topic: m.details.topic_id.map(|t| format!("#{t}")),
+            album: m.details.media_group_id.clone(),
+            album_more: false,
+            flags: [(m.details.sent_by_business_bot, "sent by bot"), (m.details.from_offline, "away message")]
+                .into_iter()
+                .filter_map(|(on, word)| on.then_some(word))
+                .collect(),
         }
+    }
+}
+
+/// Names each message's topic by the topic's service message (`forum_topic_created` or
+/// `_edited`, the latest wins) when one of `messages` (the views' messages, in order) is one.
+pub fn name_topics(views: &mut [MsgView], messages: &[Message]) {
+    let names: std::collections::HashMap<i64, &str> =
+        messages.iter().filter_map(|m| Some((m.details.topic_id?, m.details.topic_name.as_deref()?))).collect();
+    for (v, m) in views.iter_mut().zip(messages) {
+        if let Some(name) = m.details.topic_id.and_then(|t| names.get(&t)) {
+            v.topic = Some((*name).to_owned());
+        }
+    }
+}
+
+/// Marks each message that continues the album of the one before it, so that the timeline
+/// shows an album as one.
+pub fn join_albums(views: &mut [MsgView]) {
+    for i in 1..views.len() {
+        let same = views[i].album.is_some() && views[i].album == views[i - 1].album && views[i].side == views[i - 1].side;
+        views[i].album_more = same;
     }
 }
 
@@ -322,6 +432,41 @@ pub fn snippet_parts(snippet: &str) -> Vec<Part> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn formatting_runs_carry_their_classes_and_only_safe_links() {
+        let e = |kind, offset, length, url: Option<&str>| TextEntity {
+            kind,
+            offset,
+            length,
+            url: url.map(str::to_owned),
+            user_id: None,
+            language: None,
+        };
+        let runs = run_views(
+            "Zoë bold <x> link @ada",
+            &[
+                e(EntityKind::Bold, 4, 8, None),
+                e(EntityKind::Italic, 9, 3, None),
+                e(EntityKind::TextLink, 13, 4, Some("JavaScript:alert(1)")),
+                e(EntityKind::Mention, 18, 4, None),
+            ],
+        );
+        let shape: Vec<(&str, &str, Option<&str>)> =
+            runs.iter().map(|r| (r.text.as_str(), r.classes.as_str(), r.href.as_deref())).collect();
+        assert_eq!(
+            shape,
+            vec![
+                ("Zoë ", "", None),
+                ("bold ", "fmt-bold", None),
+                ("<x>", "fmt-bold fmt-italic", None),
+                (" ", "", None),
+                ("link", "fmt-text-link", None),
+                (" ", "", None),
+                ("@ada", "fmt-mention", Some("https://t.me/ada")),
+            ]
+        );
+    }
 
     #[test]
     fn snippets_split_into_marked_and_plain_text_with_markup_unescaped_for_the_template() {
