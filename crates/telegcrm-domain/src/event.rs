@@ -179,14 +179,50 @@ pub struct BusinessConnection {
     pub is_enabled: bool,
     /// Whether the bot may reply in the user's chats.
     pub can_reply: bool,
+    /// The bot's other rights in the account (Bot API 9.0+); all false when Telegram did not say.
+    #[serde(default)]
+    pub rights: BusinessRights,
     /// When it was made or changed.
     pub date: DateTime<Utc>,
+}
+
+/// What a business account lets its chatbot do, besides replying ([`BusinessConnection::can_reply`]).
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BusinessRights {
+    /// Mark incoming messages read.
+    #[serde(default)]
+    pub can_read_messages: bool,
+    /// Delete messages the bot sent.
+    #[serde(default)]
+    pub can_delete_sent_messages: bool,
+    /// Delete any message of the account's private chats.
+    #[serde(default)]
+    pub can_delete_all_messages: bool,
 }
 
 impl BusinessConnection {
     /// The state key a connection is kept under.
     pub fn state_key(id: &str) -> String {
         format!("business_connection:{id}")
+    }
+
+    /// Why the bot may not send in this connection's chats, or `None` when it may: Telegram
+    /// refuses both cases, so the CRM says so before trying.
+    pub fn refusal_to_send(&self) -> Option<&'static str> {
+        if !self.is_enabled {
+            Some(
+                "the Telegram Business connection is turned off: turn the chatbot on again in Telegram \
+                 (Settings → Telegram Business → Chatbots) to reply here",
+            )
+        } else if !self.can_reply {
+            Some(
+                "Telegram Business does not let the bot reply for you: allow \"Reply to messages\" for the chatbot \
+                 in Telegram (Settings → Telegram Business → Chatbots)",
+            )
+        } else {
+            None
+        }
     }
 
     /// The state key under which an owner's latest enabled connection id is kept, so that an

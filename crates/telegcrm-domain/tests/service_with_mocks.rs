@@ -105,21 +105,27 @@ async fn an_imported_personal_chat_is_answered_through_the_owners_business_conne
     assert!(matches!(err, CrmError::Invalid { field: "conversation", .. }), "{err}");
     assert!(err.to_string().contains("Telegram Business"), "{err}");
 
-    service
-        .ingest(
-            vec![InboundEvent::BusinessConnection(telegcrm_domain::event::BusinessConnection {
-                id: "bc-now".into(),
-                owner,
-                user: zoe(),
-                user_chat_id: 5001,
-                is_enabled: true,
-                can_reply: true,
-                date: t(10, 30),
-            })],
-            vec![],
-        )
-        .await
-        .unwrap();
+    let connect = |is_enabled, can_reply, minute| {
+        InboundEvent::BusinessConnection(telegcrm_domain::event::BusinessConnection {
+            id: "bc-now".into(),
+            owner,
+            user: zoe(),
+            user_chat_id: 5001,
+            is_enabled,
+            can_reply,
+            rights: Default::default(),
+            date: t(10, minute),
+        })
+    };
+    // A connection without the right to reply, or turned off, is refused before Telegram is
+    // asked (the gateway expects exactly one call: the one that succeeds below).
+    service.ingest(vec![connect(true, false, 20)], vec![]).await.unwrap();
+    let err = service.send_message(owner, conv.id, "Hello again").await.unwrap_err();
+    assert!(err.to_string().contains("Reply to messages"), "{err}");
+    service.ingest(vec![connect(false, true, 25)], vec![]).await.unwrap();
+    let err = service.send_message(owner, conv.id, "Hello again").await.unwrap_err();
+    assert!(err.to_string().contains("turned off"), "{err}");
+    service.ingest(vec![connect(true, true, 30)], vec![]).await.unwrap();
     let sent = service.send_message(owner, conv.id, "Hello again").await.unwrap();
     assert_eq!((sent.conversation_id, sent.telegram_message_id), (conv.id, 77));
     assert_eq!(service.conversation(owner, conv.id).await.unwrap().message_count, 3);

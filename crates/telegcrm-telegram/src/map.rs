@@ -5,8 +5,8 @@
 
 use chrono::{DateTime, Utc};
 use telegcrm_domain::event::{
-    BusinessConnection, CapturedDeletion, CapturedEdit, CapturedMessage, CapturedReaction, ChatInfo, InboundEvent, ReactionChange,
-    TelegramUser,
+    BusinessConnection, BusinessRights, CapturedDeletion, CapturedEdit, CapturedMessage, CapturedReaction, ChatInfo, InboundEvent,
+    ReactionChange, TelegramUser,
 };
 use telegcrm_domain::{AvatarId, ChatKey, ChatType, Direction};
 
@@ -96,6 +96,15 @@ pub fn map_business_connection(c: &wire::BusinessConnection, owner: AvatarId) ->
         user_chat_id: c.user_chat_id,
         is_enabled: c.is_enabled,
         can_reply: c.rights.as_ref().map(|r| r.can_reply).or(c.can_reply).unwrap_or(false),
+        rights: c
+            .rights
+            .as_ref()
+            .map(|r| BusinessRights {
+                can_read_messages: r.can_read_messages,
+                can_delete_sent_messages: r.can_delete_sent_messages,
+                can_delete_all_messages: r.can_delete_all_messages,
+            })
+            .unwrap_or_default(),
         date: timestamp(c.date),
     }
 }

@@ -319,6 +319,15 @@ pub struct BusinessBotRights {
     /// Whether the bot may reply in the owner's chats.
     #[serde(default)]
     pub can_reply: bool,
+    /// Whether it may mark incoming messages read.
+    #[serde(default)]
+    pub can_read_messages: bool,
+    /// Whether it may delete the messages it sent.
+    #[serde(default)]
+    pub can_delete_sent_messages: bool,
+    /// Whether it may delete any message.
+    #[serde(default)]
+    pub can_delete_all_messages: bool,
 }
 
 /// A business connection.

@@ -367,6 +367,8 @@ fn business_connection_reads_rights_and_user() {
     let InboundEvent::BusinessConnection(c) = event(business_connection_update(1, true), &ctx()) else { panic!() };
     assert_eq!((c.id.as_str(), c.owner, c.user.id, c.user_chat_id), (CONNECTION_ID, owner(), GRACE_ID, GRACE_ID));
     assert!(c.is_enabled && c.can_reply);
+    // The fixture allows reading and forbids deleting everything (Bot API 9.0 rights).
+    assert!(c.rights.can_read_messages && !c.rights.can_delete_all_messages && !c.rights.can_delete_sent_messages);
     assert_eq!(c.date, DateTime::from_timestamp(DATE, 0).unwrap());
 }
 
@@ -375,6 +377,7 @@ fn business_connection_reads_the_older_can_reply_field() {
     let body = json!({"id": "c1", "user": grace(), "user_chat_id": GRACE_ID, "date": DATE, "can_reply": true, "is_enabled": false});
     let InboundEvent::BusinessConnection(c) = event(update(1, "business_connection", body), &ctx()) else { panic!() };
     assert!(c.can_reply && !c.is_enabled);
+    assert_eq!(c.rights, Default::default(), "older connections name no other rights");
 }
 
 #[test]

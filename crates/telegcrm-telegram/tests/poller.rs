@@ -74,8 +74,8 @@ async fn polling_deletes_the_webhook_then_stores_updates_and_the_offset() {
     let polls = fake.calls_of("getUpdates");
     let params = &polls[0].params;
     assert_eq!(params["timeout"], 1);
-    assert_eq!(params["allowed_updates"].as_array().unwrap().len(), 8);
-    assert!(params["allowed_updates"].as_array().unwrap().iter().any(|k| k == "business_message"));
+    assert_eq!(params["allowed_updates"].as_array().unwrap().len(), telegcrm_telegram::ALLOWED_UPDATES.len());
+    assert!(params["allowed_updates"].as_array().unwrap().iter().any(|k| k == "message_reaction"));
     assert_eq!(summary.ingested.report.messages_stored, 3);
     assert_eq!(summary.offset, Some(last + 1));
     assert!(first < last);

@@ -204,6 +204,7 @@ pub fn business_connection(owner: AvatarId, connection_id: &str, date: DateTime<
         user,
         is_enabled: true,
         can_reply: true,
+        rights: Default::default(),
         date,
     })
 }

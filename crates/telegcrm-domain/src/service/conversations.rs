@@ -146,6 +146,13 @@ impl CrmService {
         } else {
             conv.business_connection_id.clone()
         };
+        if let Some(c) = connection.as_deref() {
+            // Telegram refuses a disabled connection or one without the right to reply; an
+            // unknown connection is left for Telegram to judge.
+            if let Some(why) = self.business_connection(c).await?.and_then(|c| c.refusal_to_send()) {
+                return Err(CrmError::invalid("conversation", why));
+            }
+        }
         let by_business_bot = connection.is_some();
         let sent = gateway.send_text(conv.telegram_chat_id, connection, text).await?;
         let captured = CapturedMessage {
