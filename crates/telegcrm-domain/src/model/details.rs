@@ -229,8 +229,8 @@ impl MessageDetails {
     }
 }
 
-/// A run of a text with the same formatting: the characters `start..end` and the entities
-/// (indexes into the entity list) that cover all of them.
+/// A run of a text with the same formatting: a slice of the text and the entities that cover
+/// all of it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Run<'a> {
     /// The run's text.
