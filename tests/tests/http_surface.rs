@@ -107,13 +107,16 @@ async fn every_documented_route_exists_and_the_document_lists_them() {
     }
     assert_eq!(documented, operations().len(), "every registered route is documented");
     let schemas = &doc["components"]["schemas"];
-    for name in ["Conversation", "Contact", "FollowUp", "ErrorBody", "MessageDetails"] {
+    for name in ["Contact", "FollowUp", "ErrorBody", "MessageDetails", "ChatState"] {
         assert!(schemas[name]["type"].is_string(), "schema {name}");
     }
-    // A message is its own fields and its details (flattened into one JSON object).
-    let parts = schemas["Message"]["allOf"].as_array().unwrap_or_else(|| panic!("schema Message: {}", schemas["Message"]));
-    assert!(parts.iter().any(|p| p["$ref"] == "#/components/schemas/MessageDetails"), "{parts:?}");
-    assert!(parts.iter().any(|p| p["properties"]["content"].is_object()), "{parts:?}");
+    // A message is its own fields and its details, a conversation its own fields and what
+    // Telegram said about its chat (each flattened into one JSON object).
+    for (name, part, field) in [("Message", "MessageDetails", "content"), ("Conversation", "ChatState", "unreadCount")] {
+        let parts = schemas[name]["allOf"].as_array().unwrap_or_else(|| panic!("schema {name}: {}", schemas[name]));
+        assert!(parts.iter().any(|p| p["$ref"] == format!("#/components/schemas/{part}")), "{parts:?}");
+        assert!(parts.iter().any(|p| p["properties"][field].is_object()), "{parts:?}");
+    }
     let conversation = &doc["paths"]["/api/telegram-crm/conversations/{id}"]["get"];
     assert_eq!(conversation["parameters"][0]["schema"]["format"], "uuid", "{conversation}");
     assert!(conversation["responses"]["503"].is_object(), "store failures are documented: {conversation}");

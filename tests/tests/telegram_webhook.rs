@@ -12,7 +12,7 @@ use serde_json::{Value, json};
 use telegcrm_testkit::fake_telegram::{FakeTelegram, Fault, updates};
 
 /// The update kinds the CRM asks Telegram for.
-const KINDS: [&str; 10] = [
+const KINDS: [&str; 11] = [
     "message",
     "edited_message",
     "channel_post",
@@ -23,6 +23,7 @@ const KINDS: [&str; 10] = [
     "deleted_business_messages",
     "message_reaction",
     "message_reaction_count",
+    "my_chat_member",
 ];
 
 fn kinds(v: &Value) -> BTreeSet<String> {

@@ -133,6 +133,33 @@ pub struct CapturedDeletion {
     pub deleted_at: DateTime<Utc>,
 }
 
+/// The bot's standing in a chat changed (Telegram's `my_chat_member`): added, removed, blocked.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedMembership {
+    /// The chat.
+    pub chat: ChatInfo,
+    /// The bot's new standing.
+    pub state: crate::values::BotMembershipState,
+    /// Who changed it.
+    pub changed_by: Option<TelegramUser>,
+    /// When.
+    pub at: DateTime<Utc>,
+}
+
+/// A group became a supergroup (Telegram's `migrate_to_chat_id` in the group, and
+/// `migrate_from_chat_id` in the supergroup: either one says it).
+#[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CapturedMigration {
+    /// The service message that says it, in the chat it came in (stored as any message).
+    pub message: CapturedMessage,
+    /// The group.
+    pub from: ChatKey,
+    /// The supergroup.
+    pub to: ChatInfo,
+}
+
 /// Reactions to a message changed (Telegram's `message_reaction` and `message_reaction_count`).
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "camelCase")]
@@ -269,6 +296,10 @@ pub enum InboundEvent {
     Restore(Box<Restored>),
     /// Reactions to a message changed.
     Reaction(CapturedReaction),
+    /// The bot's standing in a chat changed.
+    Membership(CapturedMembership),
+    /// A group became a supergroup.
+    Migration(Box<CapturedMigration>),
 }
 
 impl InboundEvent {
@@ -278,7 +309,13 @@ impl InboundEvent {
         match self {
             Self::Message(m) => Some(&m.text),
             Self::Edit(e) => Some(&e.message.text),
-            Self::Deletion(_) | Self::BusinessConnection(_) | Self::History(_) | Self::Restore(_) | Self::Reaction(_) => None,
+            Self::Deletion(_)
+            | Self::BusinessConnection(_)
+            | Self::History(_)
+            | Self::Restore(_)
+            | Self::Reaction(_)
+            | Self::Membership(_)
+            | Self::Migration(_) => None,
         }
     }
 }
@@ -349,6 +386,9 @@ pub struct IngestReport {
     /// Reaction changes applied to stored messages.
     #[serde(default)]
     pub reactions_applied: u64,
+    /// Changes to a chat itself stored: the bot's standing, a move to a supergroup.
+    #[serde(default)]
+    pub chat_changes: u64,
 }
 
 impl IngestReport {
@@ -363,5 +403,6 @@ impl IngestReport {
         self.restored += other.restored;
         self.conflicts += other.conflicts;
         self.reactions_applied += other.reactions_applied;
+        self.chat_changes += other.chat_changes;
     }
 }

@@ -10,7 +10,8 @@ use chrono::{DateTime, Utc};
 
 use crate::error::StoreError;
 use crate::event::{
-    BusinessConnection, CapturedMessage, CapturedReaction, InboundEvent, IngestBatch, IngestReport, ReactionChange, Restored,
+    BusinessConnection, CapturedMembership, CapturedMessage, CapturedMigration, CapturedReaction, ChatInfo, InboundEvent, IngestBatch,
+    IngestReport, ReactionChange, Restored,
 };
 use crate::ids::{AvatarId, ConversationId};
 use crate::model::{ChatKey, Contact, Conversation, Message};
@@ -55,6 +56,8 @@ pub fn apply_batch<T: IngestTx + ?Sized>(tx: &mut T, batch: &IngestBatch, now: D
             InboundEvent::BusinessConnection(c) => run.connection(c)?,
             InboundEvent::Restore(r) => run.restore(r)?,
             InboundEvent::Reaction(r) => run.reaction(r)?,
+            InboundEvent::Membership(m) => run.membership(m)?,
+            InboundEvent::Migration(m) => run.migration(m)?,
         }
     }
     for (key, value) in &batch.state {
@@ -100,7 +103,7 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
             None => None,
         };
         let counterpart = m.chat.counterpart.as_ref().map(|u| u.id);
-        let conv_id = self.conversation_for(m, counterpart)?;
+        let conv_id = self.conversation_for(&m.chat, counterpart, m.sent_at)?;
         let key = self.key_of(&m.chat.key);
         if self.tx.find_message(conv_id, m.telegram_message_id)?.is_some() {
             self.report.duplicates += 1;
@@ -206,6 +209,65 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         Ok(())
     }
 
+    /// The bot was added to, removed from or blocked in a chat. A chat the bot joins is opened
+    /// (the owner sees it before its first message); leaving a chat never seen changes nothing.
+    fn membership(&mut self, m: &CapturedMembership) -> Result<(), StoreError> {
+        let known = self.known_conversation(&m.chat.key)?.is_some();
+        if !known && !m.state.is_present() {
+            self.report.ignored += 1;
+            return Ok(());
+        }
+        let counterpart = m.chat.counterpart.as_ref().map(|u| u.id);
+        if let Some(user) = m.chat.counterpart.as_ref().filter(|_| !known) {
+            self.contact_for(m.chat.key.owner, user, m.at, true)?;
+        }
+        self.conversation_for(&m.chat, counterpart, m.at)?;
+        let (key, now) = (self.key_of(&m.chat.key), self.now);
+        let by = m.changed_by.as_ref().map(crate::event::TelegramUser::full_name).filter(|n| !n.is_empty());
+        if let Some((conv, dirty)) = self.conversations.get_mut(&key)
+            && conv.record_membership(m.state, by, m.at, now)
+        {
+            *dirty = true;
+            self.report.chat_changes += 1;
+            return Ok(());
+        }
+        self.report.ignored += 1;
+        Ok(())
+    }
+
+    /// A group became a supergroup. The service message saying so is stored in its chat like
+    /// any message; then the group's conversation keeps its history and is archived, and the
+    /// supergroup's (opened if new) carries on its tags, priority, summary and fields. Telegram
+    /// says it twice (once in each chat); the second time moves nothing.
+    fn migration(&mut self, m: &CapturedMigration) -> Result<(), StoreError> {
+        self.message(&m.message, None, None, Arrival::Live)?;
+        let at = m.message.sent_at;
+        if self.known_conversation(&m.from)?.is_none() {
+            // The supergroup's own message, from a group never seen: nothing to carry over.
+            return Ok(());
+        }
+        self.conversation_for(&m.to, None, at)?;
+        let (from, to, now) = (self.key_of(&m.from), self.key_of(&m.to.key), self.now);
+        let Some(old) = self.conversations.get(&from).map(|(c, _)| c.clone()) else { return Ok(()) };
+        let mut changed = false;
+        let Some((new, dirty)) = self.conversations.get_mut(&to) else { return Ok(()) };
+        if new.continue_from(&old, now) {
+            *dirty = true;
+            changed = true;
+        }
+        let new = new.clone();
+        if let Some((old, dirty)) = self.conversations.get_mut(&from)
+            && old.migrate_to(&new, now)
+        {
+            *dirty = true;
+            changed = true;
+        }
+        if changed {
+            self.report.chat_changes += 1;
+        }
+        Ok(())
+    }
+
     fn connection(&mut self, c: &BusinessConnection) -> Result<(), StoreError> {
         let json = serde_json::to_string(c).map_err(|e| StoreError::Corrupt(format!("business connection: {e}")))?;
         self.tx.put_state(&BusinessConnection::state_key(&c.id), &json)?;
@@ -277,15 +339,17 @@ impl<T: IngestTx + ?Sized> Run<'_, T> {
         Ok(key)
     }
 
-    fn conversation_for(&mut self, m: &CapturedMessage, counterpart: Option<i64>) -> Result<ConversationId, StoreError> {
-        if let Some(id) = self.known_conversation(&m.chat.key)? {
+    /// The conversation of a chat, opened when the chat is new (with the contact of
+    /// `counterpart`, when this batch has loaded it).
+    fn conversation_for(&mut self, chat: &ChatInfo, counterpart: Option<i64>, at: DateTime<Utc>) -> Result<ConversationId, StoreError> {
+        if let Some(id) = self.known_conversation(&chat.key)? {
             return Ok(id);
         }
-        let contact = counterpart.and_then(|id| self.contacts.get(&(m.chat.key.owner, id))).map(|(c, _)| c);
-        let conv = Conversation::open(&m.chat.key, m.chat.chat_type, m.chat.title.clone(), contact, m.sent_at);
+        let contact = counterpart.and_then(|id| self.contacts.get(&(chat.key.owner, id))).map(|(c, _)| c);
+        let conv = Conversation::open(&chat.key, chat.chat_type, chat.title.clone(), contact, at);
         self.tx.insert_conversation(&conv)?;
         let id = conv.id;
-        self.conversations.insert(m.chat.key.clone(), (conv, false));
+        self.conversations.insert(chat.key.clone(), (conv, false));
         Ok(id)
     }
 

@@ -31,6 +31,6 @@ pub use page::{Cursor, Limit, Page, PageRequest};
 pub use service::CrmService;
 pub use tag::Tag;
 pub use values::{
-    ChatType, ContactCategory, ConversationStatus, Direction, EntityKind, FollowUpStatus, FollowUpView, ForwardKind, MessageType, Priority,
-    RelationshipStatus,
+    BotMembershipState, ChatType, ContactCategory, ConversationStatus, Direction, EntityKind, FollowUpStatus, FollowUpView, ForwardKind,
+    MessageType, Priority, RelationshipStatus,
 };

@@ -138,6 +138,29 @@ string_enum!(
 );
 
 string_enum!(
+    /// The bot's standing in a chat, as Telegram last reported it (`my_chat_member`).
+    BotMembershipState, "botMembership", {
+        /// In the chat: messages arrive and sending works.
+        Member = "member",
+        /// An administrator (or the creator) of the chat.
+        Administrator = "administrator",
+        /// In the chat with restrictions set by an administrator.
+        Restricted = "restricted",
+        /// Not in the chat any more: it left or was removed without a ban.
+        Left = "left",
+        /// Removed and banned from a group, or blocked by the person of a private chat.
+        Kicked = "kicked",
+    }
+);
+
+impl BotMembershipState {
+    /// Whether the bot is in the chat (messages can arrive and be sent).
+    pub fn is_present(self) -> bool {
+        !matches!(self, Self::Left | Self::Kicked)
+    }
+}
+
+string_enum!(
     /// Who a forwarded message came from (Telegram's `MessageOrigin` types).
     ForwardKind, "forwardKind", {
         /// A Telegram user.

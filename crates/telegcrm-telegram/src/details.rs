@@ -24,7 +24,11 @@ pub fn details_of(m: &Message, text: &str) -> MessageDetails {
         .find_map(|k| m.rest.get(*k)?.get("name")?.as_str().map(str::to_owned))
         .filter(|n| !n.is_empty());
     MessageDetails {
-        forward: m.forward_origin.as_ref().and_then(origin_of).map(Box::new),
+        forward: match &m.forward_origin {
+            Some(origin) => origin_of(origin),
+            None => legacy_origin(m).as_ref().and_then(origin_of),
+        }
+        .map(Box::new),
         quote: m
             .quote
             .as_ref()
@@ -80,6 +84,34 @@ pub fn entities_of(text: &str, raw: &[Entity]) -> Vec<TextEntity> {
     let chars = u32::try_from(starts.len() - 1).unwrap_or(u32::MAX);
     MessageDetails::tidy_entities(&mut out, chars);
     out
+}
+
+/// The forward of a message in the shape before Bot API 7.0 (`forward_from`,
+/// `forward_from_chat`, `forward_sender_name`, `forward_date`, ...), as the `MessageOrigin` it
+/// stands for. Some senders put a channel in `forward_from`: a sender with a title is a chat.
+fn legacy_origin(m: &Message) -> Option<Value> {
+    let get = |k: &str| m.rest.get(k).filter(|v| !v.is_null());
+    let date = get("forward_date")?.as_i64()?;
+    let mut o = serde_json::Map::new();
+    o.insert("date".into(), date.into());
+    if let Some(chat) = get("forward_from_chat").or_else(|| get("forward_from").filter(|f| f.get("title").is_some())) {
+        let channel = chat.get("type").and_then(Value::as_str) == Some("channel");
+        o.insert("type".into(), if channel { "channel" } else { "chat" }.into());
+        o.insert(if channel { "chat" } else { "sender_chat" }.into(), chat.clone());
+        if let Some(id) = get("forward_from_message_id").and_then(Value::as_i64).filter(|id| *id > 0) {
+            o.insert("message_id".into(), id.into());
+        }
+        if let Some(signature) = get("forward_signature") {
+            o.insert("author_signature".into(), signature.clone());
+        }
+    } else if let Some(user) = get("forward_from") {
+        o.insert("type".into(), "user".into());
+        o.insert("sender_user".into(), user.clone());
+    } else {
+        o.insert("type".into(), "hidden_user".into());
+        o.insert("sender_user_name".into(), get("forward_sender_name")?.clone());
+    }
+    Some(Value::Object(o))
 }
 
 /// A `MessageOrigin` (of a forward or an external reply) in the domain's terms.

@@ -5,10 +5,10 @@
 
 use chrono::{DateTime, Utc};
 use telegcrm_domain::event::{
-    BusinessConnection, BusinessRights, CapturedDeletion, CapturedEdit, CapturedMessage, CapturedReaction, ChatInfo, InboundEvent,
-    ReactionChange, TelegramUser,
+    BusinessConnection, BusinessRights, CapturedDeletion, CapturedEdit, CapturedMembership, CapturedMessage, CapturedMigration,
+    CapturedReaction, ChatInfo, InboundEvent, ReactionChange, TelegramUser,
 };
-use telegcrm_domain::{AvatarId, ChatKey, ChatType, Direction};
+use telegcrm_domain::{AvatarId, BotMembershipState, ChatKey, ChatType, Direction};
 
 use crate::content::content_of;
 use crate::details::details_of;
@@ -29,7 +29,12 @@ pub struct MapContext {
 /// Maps an update to its event; `now` dates deletions (Telegram does not say when they happened).
 pub fn map_update(update: &Update, ctx: &MapContext, now: DateTime<Utc>) -> InboundEvent {
     match &update.kind {
-        UpdateKind::Message(m) | UpdateKind::ChannelPost(m) | UpdateKind::BusinessMessage(m) => InboundEvent::Message(map_message(m, ctx)),
+        UpdateKind::Message(m) | UpdateKind::ChannelPost(m) => match map_migration(m, ctx) {
+            Some(migration) => InboundEvent::Migration(Box::new(migration)),
+            None => InboundEvent::Message(map_message(m, ctx)),
+        },
+        UpdateKind::BusinessMessage(m) => InboundEvent::Message(map_message(m, ctx)),
+        UpdateKind::MyChatMember(u) => InboundEvent::Membership(map_membership(u, ctx.owner)),
         UpdateKind::EditedMessage(m) | UpdateKind::EditedChannelPost(m) | UpdateKind::EditedBusinessMessage(m) => {
             InboundEvent::Edit(map_edit(m, ctx))
         }
@@ -80,6 +85,50 @@ pub fn map_message(m: &Message, ctx: &MapContext) -> CapturedMessage {
         sent_at: timestamp(m.date),
         details: details_of(m, &content.text),
     }
+}
+
+/// The bot's new standing in a chat. Telegram's `creator` counts as an administrator, and a
+/// `restricted` bot that is no longer a member as one that left; an unknown status as a member
+/// (updates keep arriving, so the bot is evidently there).
+pub fn map_membership(u: &wire::ChatMemberUpdated, owner: AvatarId) -> CapturedMembership {
+    let state = match u.new_chat_member.status.as_str() {
+        "creator" | "administrator" => BotMembershipState::Administrator,
+        "restricted" if u.new_chat_member.is_member == Some(false) => BotMembershipState::Left,
+        "restricted" => BotMembershipState::Restricted,
+        "left" => BotMembershipState::Left,
+        "kicked" => BotMembershipState::Kicked,
+        _ => BotMembershipState::Member,
+    };
+    let chat_type = chat_type_of(&u.chat);
+    let counterpart = (chat_type == ChatType::Private).then(|| chat_user(&u.chat));
+    let title = match &counterpart {
+        Some(user) => Some(user.full_name()).filter(|n| !n.is_empty()),
+        None => u.chat.title.clone(),
+    };
+    CapturedMembership {
+        chat: ChatInfo { key: ChatKey { owner, chat_id: u.chat.id, business_connection_id: None }, chat_type, title, counterpart },
+        state,
+        changed_by: u.from.as_ref().map(user_of),
+        at: timestamp(u.date),
+    }
+}
+
+/// A group's move to a supergroup, from either of its service messages: `migrate_to_chat_id`
+/// in the group, `migrate_from_chat_id` in the supergroup. `None` for other messages.
+pub fn map_migration(m: &Message, ctx: &MapContext) -> Option<CapturedMigration> {
+    // Some libraries write absent ids as 0: no chat has id 0.
+    let id_of = |field: &str| m.rest.get(field).and_then(serde_json::Value::as_i64).filter(|id| *id != 0);
+    let key = |chat_id| ChatKey { owner: ctx.owner, chat_id, business_connection_id: None };
+    let (from, to) = match (id_of("migrate_to_chat_id"), id_of("migrate_from_chat_id")) {
+        (Some(to), _) => (m.chat.id, to),
+        (None, Some(from)) => (from, m.chat.id),
+        (None, None) => return None,
+    };
+    Some(CapturedMigration {
+        message: map_message(m, ctx),
+        from: key(from),
+        to: ChatInfo { key: key(to), chat_type: ChatType::Supergroup, title: m.chat.title.clone(), counterpart: None },
+    })
 }
 
 /// An edited message as the CRM captures it; dated by `edit_date` (or `date` when absent).
@@ -142,15 +191,20 @@ pub fn direction_of(m: &Message, ctx: &MapContext) -> Direction {
 fn counterpart_of(m: &Message, direction: Direction) -> TelegramUser {
     match &m.from {
         Some(from) if direction == Direction::Incoming && from.id == m.chat.id => user_of(from),
-        _ => TelegramUser {
-            id: m.chat.id,
-            is_bot: false,
-            first_name: m.chat.first_name.clone().unwrap_or_default(),
-            last_name: m.chat.last_name.clone(),
-            username: m.chat.username.clone(),
-            language_code: None,
-            phone_number: None,
-        },
+        _ => chat_user(&m.chat),
+    }
+}
+
+/// The person of a private chat, as the chat's own fields describe them.
+fn chat_user(chat: &wire::Chat) -> TelegramUser {
+    TelegramUser {
+        id: chat.id,
+        is_bot: false,
+        first_name: chat.first_name.clone().unwrap_or_default(),
+        last_name: chat.last_name.clone(),
+        username: chat.username.clone(),
+        language_code: None,
+        phone_number: None,
     }
 }
 

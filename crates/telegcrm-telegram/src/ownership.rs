@@ -44,7 +44,8 @@ impl<'a> OwnerResolver<'a> {
             | UpdateKind::ChannelPost(_)
             | UpdateKind::EditedChannelPost(_)
             | UpdateKind::MessageReaction(_)
-            | UpdateKind::MessageReactionCount(_) => (self.default_owner, None),
+            | UpdateKind::MessageReactionCount(_)
+            | UpdateKind::MyChatMember(_) => (self.default_owner, None),
             UpdateKind::BusinessConnection(c) => (self.owner_of_user(c.user.id).await?, Some(c.user.id)),
             UpdateKind::BusinessMessage(m) | UpdateKind::EditedBusinessMessage(m) => {
                 self.business(m.business_connection_id.as_deref()).await?

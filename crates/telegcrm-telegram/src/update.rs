@@ -9,7 +9,9 @@ use serde_json::Value;
 use serde_json::value::RawValue;
 use thiserror::Error;
 
-use crate::wire::{BusinessConnection, BusinessMessagesDeleted, Message, MessageReactionCountUpdated, MessageReactionUpdated};
+use crate::wire::{
+    BusinessConnection, BusinessMessagesDeleted, ChatMemberUpdated, Message, MessageReactionCountUpdated, MessageReactionUpdated,
+};
 
 /// The update kinds the CRM asks Telegram for (`allowed_updates`).
 pub const ALLOWED_UPDATES: &[&str] = &[
@@ -23,6 +25,7 @@ pub const ALLOWED_UPDATES: &[&str] = &[
     "deleted_business_messages",
     "message_reaction",
     "message_reaction_count",
+    "my_chat_member",
 ];
 
 /// One Telegram update.
@@ -60,6 +63,8 @@ pub enum UpdateKind {
     MessageReaction(Box<MessageReactionUpdated>),
     /// The totals of anonymous reactions to a message changed.
     MessageReactionCount(Box<MessageReactionCountUpdated>),
+    /// The bot's standing in a chat changed: added, removed, blocked by the person.
+    MyChatMember(Box<ChatMemberUpdated>),
 }
 
 impl UpdateKind {
@@ -76,6 +81,7 @@ impl UpdateKind {
             Self::DeletedBusinessMessages(_) => "deleted_business_messages",
             Self::MessageReaction(_) => "message_reaction",
             Self::MessageReactionCount(_) => "message_reaction_count",
+            Self::MyChatMember(_) => "my_chat_member",
         }
     }
 }
@@ -163,6 +169,7 @@ fn typed(kind: &'static str, update_id: i64, body: Value) -> Result<UpdateKind, 
         "deleted_business_messages" => UpdateKind::DeletedBusinessMessages(body_of(kind, update_id, body)?),
         "message_reaction" => UpdateKind::MessageReaction(body_of(kind, update_id, body)?),
         "message_reaction_count" => UpdateKind::MessageReactionCount(body_of(kind, update_id, body)?),
+        "my_chat_member" => UpdateKind::MyChatMember(body_of(kind, update_id, body)?),
         other => return Err(UpdateError::Unsupported { update_id, kind: other.to_owned() }),
     };
     Ok(kind)

@@ -440,3 +440,30 @@ pub struct MessageReactionCountUpdated {
     #[serde(default)]
     pub reactions: Vec<ReactionCount>,
 }
+
+/// A chat member's standing (`ChatMember`): only what says whether the bot is in the chat.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ChatMember {
+    /// `creator`, `administrator`, `member`, `restricted`, `left` or `kicked`.
+    #[serde(default)]
+    pub status: String,
+    /// For `restricted`: whether the user is still in the chat.
+    #[serde(default, deserialize_with = "lenient")]
+    pub is_member: Option<bool>,
+}
+
+/// The bot's own standing in a chat changed (`my_chat_member`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Deserialize)]
+pub struct ChatMemberUpdated {
+    /// The chat.
+    pub chat: Chat,
+    /// Who made the change.
+    #[serde(default, deserialize_with = "lenient")]
+    pub from: Option<User>,
+    /// Unix time of the change.
+    #[serde(default)]
+    pub date: i64,
+    /// The bot's standing now.
+    #[serde(default)]
+    pub new_chat_member: ChatMember,
+}

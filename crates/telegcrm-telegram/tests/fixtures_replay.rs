@@ -64,3 +64,134 @@ fn a_document_in_the_older_shape_without_file_unique_id_is_captured_with_its_fil
         (Some("Testfile.pdf"), Some("application/pdf"), Some(536_392))
     );
 }
+
+/// What the CRM stores from each fixture, one block per file, compared with
+/// `tests/fixtures_stored.txt`: each single update of `bot_updates/` into an empty store, and
+/// each of our own flows (`flows/`, arrays of updates) update by update into one empty store,
+/// through what the webhook runs (`handle_webhook_body`). Run with `UPDATE_GOLDEN=1` to rewrite
+/// the file after a change of what is stored, and read its diff before committing it.
+#[tokio::test]
+async fn what_each_fixture_stores_is_as_recorded() {
+    let mut out = String::new();
+    for (name, bytes) in fixtures() {
+        out.push_str(&replay(&name, &[bytes]).await);
+    }
+    let dir = Path::new(env!("CARGO_MANIFEST_DIR")).join("../telegcrm-testkit/fixtures/telegram/flows");
+    let mut flows: Vec<_> = std::fs::read_dir(&dir).expect("the flows folder").flatten().map(|e| e.path()).collect();
+    flows.retain(|p| p.extension().is_some_and(|x| x == "json"));
+    flows.sort();
+    assert!(flows.len() >= 4, "{flows:?}");
+    for path in flows {
+        let updates: Vec<serde_json::Value> = serde_json::from_slice(&std::fs::read(&path).expect("read")).expect("a JSON array");
+        let bodies: Vec<Vec<u8>> = updates.iter().map(|u| serde_json::to_vec(u).expect("json")).collect();
+        let name = format!("flows/{}", path.file_name().expect("name").to_string_lossy());
+        out.push_str(&replay(&name, &bodies).await);
+    }
+    let golden = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures_stored.txt");
+    if std::env::var_os("UPDATE_GOLDEN").is_some() {
+        std::fs::write(&golden, &out).expect("write the golden file");
+        return;
+    }
+    let want = std::fs::read_to_string(&golden).unwrap_or_default();
+    if want != out {
+        let first = want.lines().zip(out.lines()).position(|(a, b)| a != b).unwrap_or(want.lines().count().min(out.lines().count()));
+        panic!(
+            "what the fixtures store changed from line {} of tests/fixtures_stored.txt:\n  was: {:?}\n  now: {:?}\n(UPDATE_GOLDEN=1 rewrites it)",
+            first + 1,
+            want.lines().nth(first),
+            out.lines().nth(first)
+        );
+    }
+}
+
+/// Replays `bodies` in order into an empty store and describes what each did and what the store
+/// holds at the end.
+async fn replay(name: &str, bodies: &[Vec<u8>]) -> String {
+    use std::fmt::Write as _;
+    use std::sync::Arc;
+
+    use telegcrm_domain::ports::ConversationFilter;
+    use telegcrm_domain::{CrmService, PageRequest};
+    use telegcrm_telegram::{TelegramIngest, handle_webhook_body};
+
+    let owner = AvatarId::new();
+    let clock = Arc::new(telegcrm_testkit::clock::ManualClock::at(Utc.timestamp_opt(1_700_000_000, 0).single().expect("time")));
+    let service = CrmService::new(Arc::new(telegcrm_store_memory::MemoryStore::new())).with_clock(clock);
+    let ingest = TelegramIngest::new(service.clone(), Some(owner), Some(7_000_000_001));
+    let mut out = format!("## {name}\n");
+    for bytes in bodies {
+        let value: serde_json::Value = serde_json::from_slice(bytes).expect("JSON");
+        let kind = value.as_object().and_then(|o| o.keys().find(|k| *k != "update_id").cloned()).unwrap_or_default();
+        match handle_webhook_body(&ingest, bytes).await {
+            Ok(Some(outcome)) => {
+                let r = outcome.report;
+                let counts = [
+                    ("messages", r.messages_stored),
+                    ("duplicates", r.duplicates),
+                    ("edits", r.edits_applied),
+                    ("deletions", r.deletions_applied),
+                    ("reactions", r.reactions_applied),
+                    ("chat changes", r.chat_changes),
+                    ("connections", r.connections),
+                    ("ignored", r.ignored),
+                ];
+                let said: Vec<String> = counts.iter().filter(|(_, n)| *n > 0).map(|(what, n)| format!("{what} {n}")).collect();
+                let _ = writeln!(out, "{kind}: {}", if said.is_empty() { "nothing".to_owned() } else { said.join(", ") });
+            }
+            Ok(None) => {
+                let _ = writeln!(out, "{kind}: skipped");
+            }
+            Err(e) => panic!("{name}: {e}"),
+        }
+    }
+    let page = PageRequest::first(100).expect("page");
+    let mut convs = service.list_conversations(owner, &ConversationFilter::default(), &page).await.expect("list").items;
+    convs.sort_by_key(|c| c.telegram_chat_id);
+    for c in convs {
+        let mut line = format!(
+            "chat {} {} {:?} status {} priority {} unread {}",
+            c.telegram_chat_id,
+            c.chat_type.as_str(),
+            c.title.as_deref().unwrap_or(""),
+            c.status.as_str(),
+            c.priority.as_str(),
+            c.unread_count
+        );
+        if let Some(b) = &c.business_connection_id {
+            let _ = write!(line, " business {b}");
+        }
+        if !c.chat_state.is_empty() {
+            // Conversation ids are new each run: say only that the link is there.
+            let mut state = c.chat_state.clone();
+            let linked = state.migrated_to_conversation_id.take().is_some() | state.migrated_from_conversation_id.take().is_some();
+            let _ = write!(line, " {}{}", serde_json::to_string(&state).expect("json"), if linked { " linked" } else { "" });
+        }
+        let _ = writeln!(out, "{line}");
+        let mut messages = service.messages(owner, c.id, &page).await.expect("messages").items;
+        messages.reverse();
+        for m in messages {
+            let mut line = format!(
+                "  message {} {} {} {:?}",
+                m.telegram_message_id,
+                m.direction.as_str(),
+                m.message_type.as_str(),
+                m.content.chars().take(100).collect::<String>()
+            );
+            if let Some(f) = &m.media {
+                let _ = write!(line, " media {} {}", f.mime_type.as_deref().unwrap_or("-"), f.file_size.unwrap_or(0));
+            }
+            if let Some(e) = m.edited_at {
+                let _ = write!(line, " edited {}", e.timestamp());
+            }
+            if m.deleted_at.is_some() {
+                line.push_str(" deleted");
+            }
+            if !m.details.is_empty() {
+                let _ = write!(line, " {}", serde_json::to_string(&m.details).expect("json"));
+            }
+            let _ = writeln!(out, "{line}");
+        }
+    }
+    out.push('\n');
+    out
+}

@@ -11,6 +11,7 @@ mod app;
 mod browser;
 
 mod a11y;
+mod chats;
 mod contacts;
 mod conversation;
 mod export;

@@ -24,6 +24,12 @@ struct ConversationPage {
     c: ConvItem,
     summary: String,
     business: bool,
+    /// Why sending here cannot work (the bot removed or blocked, the group moved), in words.
+    cannot_send: Option<String>,
+    /// The supergroup's conversation this group became.
+    moved_to: Option<String>,
+    /// The group's conversation this supergroup was, with the earlier history.
+    moved_from: Option<String>,
     c_id: String,
     older: Option<String>,
     messages: Vec<MsgView>,
@@ -118,6 +124,9 @@ async fn show(
             layout: ctx.layout("inbox"),
             summary: conv.summary.clone().unwrap_or_default(),
             business: conv.business_connection_id.is_some(),
+            cannot_send: conv.refusal_to_send(),
+            moved_to: conv.chat_state.migrated_to_conversation_id.map(|id| id.to_string()),
+            moved_from: conv.chat_state.migrated_from_conversation_id.map(|id| id.to_string()),
             c_id: item.id.clone(),
             priorities: opts(priorities(), item.priority),
             statuses: opts(ConversationStatus::ALL.iter().map(|s| s.as_str()), item.status),

@@ -91,6 +91,23 @@ pub struct ConvItem {
     pub status: &'static str,
     /// Tags.
     pub tags: Vec<String>,
+    /// Why nothing arrives any more, in a word or two (the bot removed or blocked, the group
+    /// moved); `None` for a chat that works.
+    pub standing: Option<&'static str>,
+}
+
+/// The chip of a chat Telegram no longer delivers from.
+fn standing(c: &Conversation) -> Option<&'static str> {
+    use telegcrm_domain::BotMembershipState as S;
+    if c.chat_state.migrated_to_chat_id.is_some() {
+        return Some("moved to a supergroup");
+    }
+    let state = c.chat_state.bot_membership.as_ref().map(|m| m.state).filter(|s| !s.is_present())?;
+    Some(match (c.chat_type, state) {
+        (telegcrm_domain::ChatType::Private, _) => "blocked the bot",
+        (_, S::Kicked) => "bot removed",
+        _ => "bot left",
+    })
 }
 
 impl ConvItem {
@@ -106,6 +123,7 @@ impl ConvItem {
             priority: c.priority.as_str(),
             status: c.status.as_str(),
             tags: c.tags.iter().map(|t| t.as_str().to_owned()).collect(),
+            standing: standing(c),
         }
     }
 }

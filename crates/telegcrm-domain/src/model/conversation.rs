@@ -1,7 +1,7 @@
 use chrono::{DateTime, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::{Contact, ConversationCounts, Message};
+use super::{ChatState, Contact, ConversationCounts, Message};
 use crate::ids::{AvatarId, ContactId, ConversationId};
 use crate::tag::{MAX_TAGS, Tag, add_tag, remove_tag};
 use crate::values::{ChatType, ConversationStatus, Direction, Priority};
@@ -98,6 +98,9 @@ pub struct Conversation {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// The bot's standing in the chat, and a group's move to a supergroup.
+    #[serde(flatten)]
+    pub chat_state: ChatState,
 }
 
 /// How many characters of a message the preview keeps.
@@ -129,6 +132,7 @@ impl Conversation {
             custom_fields: CustomFields::new(),
             created_at: at,
             updated_at: at,
+            chat_state: ChatState::default(),
         };
         if let Some(contact) = contact {
             c.set_contact(contact);

@@ -1,5 +1,6 @@
 //! The CRM's entities and the rules that change them. Stores call these so every store behaves the same.
 
+mod chat_state;
 mod contact;
 mod conversation;
 mod details;
@@ -9,6 +10,7 @@ mod parked;
 mod record;
 mod recount;
 
+pub use chat_state::{BotMembership, ChatState};
 pub use contact::{Contact, ContactChange};
 pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
 pub use details::{ExternalReply, ForwardOrigin, MessageDetails, Quote, Reaction, Run, TextEntity, runs};

@@ -133,6 +133,10 @@ impl CrmService {
             return Err(CrmError::invalid("text", format!("at most {MAX_TELEGRAM_TEXT} characters (Telegram's limit)")));
         }
         let conv = self.conversation(owner, id).await?;
+        // The bot removed or blocked, or the group moved: Telegram would refuse.
+        if let Some(why) = conv.refusal_to_send() {
+            return Err(CrmError::invalid("conversation", why));
+        }
         let gateway = self.gateway.as_ref().ok_or(GatewayError::NotConfigured)?;
         // A personal chat imported before the Business connection was known is answered through
         // the owner's connection now; without one the bot would write from its own account.

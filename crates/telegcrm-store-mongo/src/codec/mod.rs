@@ -9,7 +9,7 @@ mod read;
 
 use bson::{Bson, Document, doc};
 use chrono::{DateTime, Utc};
-use telegcrm_domain::model::{CustomFields, Media, MessageDetails, MessageEdit};
+use telegcrm_domain::model::{ChatState, CustomFields, Media, MessageDetails, MessageEdit};
 use telegcrm_domain::tag::Tag;
 use telegcrm_domain::{Contact, Conversation, FollowUp, Message, StoreError};
 
@@ -101,7 +101,18 @@ pub(crate) fn conversation_doc(c: &Conversation) -> Result<Document, StoreError>
         "customFields": custom_fields(&c.custom_fields)?,
         "createdAt": date(c.created_at),
         "updatedAt": date(c.updated_at),
+        "chatState": chat_state_doc(&c.chat_state),
     })
+}
+
+/// What Telegram said about the chat itself, as a camelCase subdocument written by its serde
+/// form (times as strings, as in message details); null when it said nothing.
+fn chat_state_doc(s: &ChatState) -> Bson {
+    if s.is_empty() {
+        return Bson::Null;
+    }
+    // Plain data (ids, a state name, a time): serialising cannot fail.
+    bson::serialize_to_document(s).map_or(Bson::Null, Bson::Document)
 }
 
 /// A conversation from its document.
@@ -137,6 +148,12 @@ pub(crate) fn conversation_from(d: &Document) -> Result<Conversation, StoreError
         custom_fields,
         created_at: r.date("createdAt")?,
         updated_at: r.date("updatedAt")?,
+        chat_state: match r.opt_doc("chatState")? {
+            Some(d) => {
+                bson::deserialize_from_document(d.clone()).map_err(|e| StoreError::Corrupt(format!("conversation chat state: {e}")))?
+            }
+            None => ChatState::default(),
+        },
     })
 }
 

@@ -78,6 +78,8 @@ fn at_store_precision(batch: &IngestBatch) -> IngestBatch {
             InboundEvent::Deletion(d) => d.deleted_at = ms(d.deleted_at),
             // Restored records are found by id and Telegram ids, not compared by time; the
             // codec cuts their times as it writes them.
+            InboundEvent::Membership(m) => m.at = ms(m.at),
+            InboundEvent::Migration(m) => m.message.sent_at = ms(m.message.sent_at),
             InboundEvent::BusinessConnection(_) | InboundEvent::Restore(_) | InboundEvent::Reaction(_) => {}
         }
     }

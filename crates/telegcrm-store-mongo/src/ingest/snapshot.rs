@@ -93,6 +93,16 @@ fn touched(batch: &IngestBatch) -> Touched {
                 continue;
             }
             InboundEvent::BusinessConnection(_) => continue,
+            InboundEvent::Membership(m) => {
+                chats.push(m.chat.key.clone());
+                contacts.extend(m.chat.counterpart.as_ref().map(|u| (m.chat.key.owner, u.id)));
+                continue;
+            }
+            InboundEvent::Migration(m) => {
+                chats.push(m.from.clone());
+                chats.push(m.to.key.clone());
+                &m.message
+            }
             InboundEvent::Restore(r) => {
                 match r.as_ref() {
                     Restored::Contact(c) => contacts.push((c.owner_avatar_id, c.telegram_id)),
