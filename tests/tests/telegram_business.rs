@@ -221,3 +221,98 @@ async fn an_expired_link_code_links_nothing() {
     assert_eq!(s.webhook(&start_command(4, &updates::grace(), &code)).await, 200);
     assert_eq!(linked_telegram_id(&s, KEY_B).await, Some(updates::GRACE_ID));
 }
+
+/// The connection of [`updates::business_connection_update`], with these delete rights.
+fn connection_update(update_id: i64, can_delete_sent: bool) -> Value {
+    let mut u = updates::business_connection_update(update_id, true);
+    u["business_connection"]["rights"]["can_delete_sent_messages"] = json!(can_delete_sent);
+    u
+}
+
+#[tokio::test]
+async fn replies_edits_deletions_and_reading_reach_telegram_through_the_business_connection() {
+    let fake = FakeTelegram::start();
+    let s = start_telegram(&fake, "webhook", None);
+    assert_eq!(s.webhook(&connection_update(1, false)).await, 200);
+    assert_eq!(s.webhook(&updates::business_message_update(2, 301, false, "Can we meet on Friday?")).await, 200);
+    let id = conversations(&s, KEY_A).await[0]["id"].as_str().unwrap().to_owned();
+    let path = |rest: &str| format!("conversations/{id}/messages{rest}");
+
+    let (status, body) = s.a("POST", &path(""), Some(json!({"text": "Yes, 10:00", "replyToTelegramMessageId": 301}))).await;
+    assert_eq!(status, 201, "{body}");
+    let sent = result(&body).clone();
+    assert_eq!(sent["replyToTelegramMessageId"], 301);
+    let call = fake.calls_of("sendMessage").pop().unwrap();
+    assert_eq!(
+        (call.params["reply_parameters"]["message_id"].as_i64(), call.params["business_connection_id"].as_str()),
+        (Some(301), Some(updates::CONNECTION_ID))
+    );
+    let tg = sent["telegramMessageId"].as_i64().unwrap();
+    let (status, body) = s.a("POST", &path(""), Some(json!({"text": "x", "replyToTelegramMessageId": 999}))).await;
+    assert_error(status, &body, 422, "unprocessable");
+
+    let (status, body) = s.a("PATCH", &path(&format!("/{tg}")), Some(json!({"text": "Yes, 10:30"}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(
+        (result(&body)["content"].as_str(), result(&body)["edits"][0]["content"].as_str()),
+        (Some("Yes, 10:30"), Some("Yes, 10:00"))
+    );
+    assert_eq!(fake.calls_of("editMessageText")[0].params["business_connection_id"], updates::CONNECTION_ID);
+    let (status, body) = s.a("PATCH", &path("/301"), Some(json!({"text": "forged"}))).await;
+    assert_error(status, &body, 422, "unprocessable");
+
+    // Without "Delete sent messages" the CRM says so and Telegram is not asked.
+    let (status, body) = s.a("DELETE", &path(&format!("/{tg}")), None).await;
+    assert_error(status, &body, 422, "unprocessable");
+    assert!(body["message"].as_str().unwrap().contains("Delete sent messages"), "{body}");
+    assert!(fake.calls_of("deleteBusinessMessages").is_empty());
+    assert_eq!(s.webhook(&connection_update(3, true)).await, 200);
+    let (status, body) = s.a("DELETE", &path(&format!("/{tg}")), None).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(result(&body)["deletedAt"].is_string());
+    assert_eq!(fake.calls_of("deleteBusinessMessages")[0].params["message_ids"], json!([tg]));
+
+    let (status, _) = s.a("POST", &format!("conversations/{id}/read"), None).await;
+    assert_eq!(status, 200);
+    let read = fake.calls_of("readBusinessMessage");
+    assert_eq!((read.len(), read[0].params["message_id"].as_i64()), (1, Some(301)), "the newest incoming message is read in Telegram");
+
+    for (bad, want) in [("/abc", 400), ("/123456", 404)] {
+        let (status, body) = s.a("DELETE", &path(bad), None).await;
+        assert_eq!(status, want, "{bad}: {body}");
+    }
+}
+
+#[tokio::test]
+async fn a_photo_is_fetched_from_telegram_once_and_a_file_over_20_mb_is_refused() {
+    let fake = FakeTelegram::start();
+    let s = start_telegram(&fake, "webhook", None);
+    let jpeg = b"\xFF\xD8\xFF\xE0 a tiny jpeg".to_vec();
+    fake.add_file("AgACAgQAAxkBAAIBs_large", jpeg.clone());
+    let photo = updates::with(updates::business_message(401, false, ""), "photo", updates::photo_sizes());
+    let mut photo = photo;
+    photo.as_object_mut().unwrap().remove("text");
+    assert_eq!(s.webhook(&updates::update(1, "business_message", photo)).await, 200);
+    let mut big = updates::business_message(402, false, "");
+    big.as_object_mut().unwrap().remove("text");
+    big["document"] = json!({"file_id": "BQAC-big", "file_unique_id": "AgAD-big", "file_name": "scan.pdf", "mime_type": "application/pdf", "file_size": 25_000_000});
+    assert_eq!(s.webhook(&updates::update(2, "business_message", big)).await, 200);
+    let id = conversations(&s, KEY_A).await[0]["id"].as_str().unwrap().to_owned();
+
+    for _ in 0..2 {
+        let res = s.http().get(s.url(&format!("conversations/{id}/messages/401/media"))).header("X-API-Key", KEY_A).send().await.unwrap();
+        assert_eq!(res.status(), 200);
+        assert_eq!(res.headers()["content-type"], "image/jpeg");
+        assert_eq!(res.headers()["x-content-type-options"], "nosniff");
+        assert_eq!(res.bytes().await.unwrap().to_vec(), jpeg);
+    }
+    assert_eq!(fake.downloads().len(), 1, "the second answer came from the cache");
+    assert_eq!(fake.calls_of("getFile")[0].params["file_id"], "AgACAgQAAxkBAAIBs_large", "the largest size");
+
+    let (status, body) = s.a("GET", &format!("conversations/{id}/messages/402/media"), None).await;
+    assert_error(status, &body, 422, "unprocessable");
+    assert!(body["message"].as_str().unwrap().contains("20 MB"), "{body}");
+    assert!(fake.calls_of("getFile").iter().all(|c| c.params["file_id"] != "BQAC-big"), "Telegram is not asked");
+    let other = s.call(KEY_B, "GET", &format!("conversations/{id}/messages/401/media"), None).await;
+    assert_eq!(other.0, 404, "another owner's file is not found");
+}

@@ -26,6 +26,12 @@
       if (form) { form.submit(); ev.preventDefault(); }
     }
   });
+  // A form marked data-confirm asks first (deleting a message in Telegram cannot be undone).
+  document.addEventListener("submit", function (ev) {
+    var form = ev.target;
+    var ask = form && form.getAttribute ? form.getAttribute("data-confirm") : null;
+    if (ask && !window.confirm(ask)) ev.preventDefault();
+  });
   // Selects and checkboxes in a form marked data-autosubmit submit it on change.
   document.addEventListener("change", function (ev) {
     var t = ev.target;

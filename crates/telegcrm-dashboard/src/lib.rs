@@ -8,6 +8,7 @@
 
 pub mod assets;
 mod events;
+pub mod media;
 mod pages;
 pub mod session;
 pub mod throttle;

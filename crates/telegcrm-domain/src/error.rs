@@ -53,7 +53,7 @@ pub enum DirectoryError {
 #[derive(Debug, Error)]
 pub enum GatewayError {
     /// Telegram refused the request; `description` is Telegram's own words.
-    #[error("Telegram refused the message: {description}")]
+    #[error("Telegram refused: {description}")]
     Refused {
         /// Telegram's error description.
         description: String,
@@ -64,6 +64,12 @@ pub enum GatewayError {
     /// No bot token is configured, so nothing can be sent.
     #[error("sending is disabled: no Telegram bot token is configured")]
     NotConfigured,
+    /// A file is larger than bots may download from Telegram.
+    #[error("the file is larger than the {} MB Telegram lets bots download", max_bytes / (1024 * 1024))]
+    FileTooLarge {
+        /// The limit.
+        max_bytes: u64,
+    },
 }
 
 /// The kind of record an operation did not find.
@@ -83,6 +89,8 @@ pub enum Entity {
     ParkedUpdate,
     /// An import job.
     ImportJob,
+    /// A message's file (the message has none).
+    Media,
 }
 
 impl std::fmt::Display for Entity {
@@ -95,6 +103,7 @@ impl std::fmt::Display for Entity {
             Self::Avatar => "avatar",
             Self::ParkedUpdate => "parked update",
             Self::ImportJob => "import job",
+            Self::Media => "file of message",
         })
     }
 }

@@ -252,6 +252,33 @@ impl BusinessConnection {
         }
     }
 
+    /// Whether the CRM may mark messages read in the owner's Telegram (`readBusinessMessage`).
+    pub fn may_read(&self) -> bool {
+        self.is_enabled && self.rights.can_read_messages
+    }
+
+    /// Why the bot may not delete `message` on the owner's behalf, or `None` when it may:
+    /// messages the bot sent need `can_delete_sent_messages` (or `can_delete_all_messages`),
+    /// any other message `can_delete_all_messages`.
+    pub fn refusal_to_delete(&self, message: &crate::Message) -> Option<&'static str> {
+        let r = &self.rights;
+        if !self.is_enabled {
+            Some("the Telegram Business connection is turned off: turn the chatbot on again in Telegram to delete here")
+        } else if r.can_delete_all_messages || (message.details.sent_by_business_bot && r.can_delete_sent_messages) {
+            None
+        } else if message.details.sent_by_business_bot {
+            Some(
+                "Telegram Business does not let the bot delete its messages for you: allow \"Delete sent messages\" for the \
+                 chatbot in Telegram (Settings → Telegram Business → Chatbots)",
+            )
+        } else {
+            Some(
+                "Telegram Business does not let the bot delete your own messages: allow \"Delete all messages\" for the \
+                 chatbot in Telegram (Settings → Telegram Business → Chatbots)",
+            )
+        }
+    }
+
     /// The state key under which an owner's latest enabled connection id is kept, so that an
     /// import keys the owner's personal chats as live Business capture does.
     pub fn owner_state_key(owner: AvatarId) -> String {

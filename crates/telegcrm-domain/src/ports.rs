@@ -319,7 +319,7 @@ pub trait AvatarDirectory: Send + Sync {
 pub struct SentMessage {
     /// Telegram's message id.
     pub telegram_message_id: i64,
-    /// When Telegram says it was sent.
+    /// When Telegram says it was sent (for an edit: when it was edited).
     pub sent_at: DateTime<Utc>,
     /// The text as Telegram stored it.
     pub text: String,
@@ -327,10 +327,58 @@ pub struct SentMessage {
     pub sender: Option<crate::event::TelegramUser>,
 }
 
-/// Sending through Telegram.
+/// A text to send to a chat.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingText {
+    /// The chat.
+    pub chat_id: i64,
+    /// The business connection to send through (on the business account's behalf), if any.
+    pub business_connection_id: Option<String>,
+    /// The text.
+    pub text: String,
+    /// The message of the chat this one answers.
+    pub reply_to_message_id: Option<i64>,
+}
+
+/// Sending, editing, deleting and reading through Telegram, and fetching its files.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TelegramGateway: Send + Sync {
     /// Sends a text to a chat, through the business connection when one is given.
-    async fn send_text(&self, chat_id: i64, business_connection_id: Option<String>, text: &str) -> Result<SentMessage, GatewayError>;
+    async fn send_text(&self, text: OutgoingText) -> Result<SentMessage, GatewayError>;
+
+    /// Replaces the text of a message the owner or the bot sent; the answer's `sent_at` is when
+    /// Telegram says it was edited.
+    async fn edit_text(
+        &self,
+        chat_id: i64,
+        business_connection_id: Option<String>,
+        message_id: i64,
+        text: String,
+    ) -> Result<SentMessage, GatewayError>;
+
+    /// Deletes messages of a chat, on the business account's behalf when a connection is given.
+    async fn delete_messages(
+        &self,
+        chat_id: i64,
+        business_connection_id: Option<String>,
+        message_ids: Vec<i64>,
+    ) -> Result<(), GatewayError>;
+
+    /// Marks an incoming message of a business chat read in the owner's Telegram.
+    async fn read_business_message(&self, business_connection_id: String, chat_id: i64, message_id: i64) -> Result<(), GatewayError>;
+
+    /// The bytes of a file Telegram holds, refused past `max_bytes`.
+    async fn fetch_file(&self, file_id: String, max_bytes: u64) -> Result<Vec<u8>, GatewayError>;
+}
+
+/// Files fetched from Telegram, kept so that showing a photo again does not download it again.
+/// A cache may forget anything at any time (it has a size cap); failing to read or keep a file
+/// is the cache's to log, never an error of the operation that uses it.
+#[async_trait]
+pub trait FileCache: Send + Sync {
+    /// The bytes kept under `key`, if any.
+    async fn get(&self, key: &str) -> Option<Vec<u8>>;
+    /// Keeps `bytes` under `key`.
+    async fn put(&self, key: &str, bytes: &[u8]);
 }

@@ -7,7 +7,7 @@ use std::sync::Arc;
 use chrono::{DateTime, TimeZone, Utc};
 use mockall::predicate::eq;
 use telegcrm_domain::event::{CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
-use telegcrm_domain::ports::{Avatar, AvatarRef, MockAvatarDirectory, MockClock, MockTelegramGateway, SentMessage};
+use telegcrm_domain::ports::{Avatar, AvatarRef, MockAvatarDirectory, MockClock, MockTelegramGateway, OutgoingText, SentMessage};
 use telegcrm_domain::{
     AvatarId, ChatKey, ChatType, ContactId, Conversation, ConversationStatus, CrmError, CrmService, Direction, DirectoryError, Entity,
     GatewayError, MessageType, PageRequest,
@@ -70,9 +70,14 @@ async fn sending_goes_through_the_business_connection_and_is_stored_as_outgoing(
     let mut gateway = MockTelegramGateway::new();
     gateway
         .expect_send_text()
-        .with(eq(5001), eq(Some("bc-77".to_owned())), eq("On my way"))
+        .with(eq(OutgoingText {
+            chat_id: 5001,
+            business_connection_id: Some("bc-77".to_owned()),
+            text: "On my way".into(),
+            reply_to_message_id: None,
+        }))
         .times(1)
-        .returning(|_, _, text| Ok(SentMessage { telegram_message_id: 99, sent_at: t(11, 0), text: text.to_owned(), sender: None }));
+        .returning(|out| Ok(SentMessage { telegram_message_id: 99, sent_at: t(11, 0), text: out.text, sender: None }));
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, Some("bc-77")).await;
     assert_eq!(conv.unread_count, 2);
@@ -94,9 +99,14 @@ async fn an_imported_personal_chat_is_answered_through_the_owners_business_conne
     let mut gateway = MockTelegramGateway::new();
     gateway
         .expect_send_text()
-        .with(eq(5001), eq(Some("bc-now".to_owned())), eq("Hello again"))
+        .with(eq(OutgoingText {
+            chat_id: 5001,
+            business_connection_id: Some("bc-now".to_owned()),
+            text: "Hello again".into(),
+            reply_to_message_id: None,
+        }))
         .times(1)
-        .returning(|_, _, text| Ok(SentMessage { telegram_message_id: 77, sent_at: t(11, 0), text: text.to_owned(), sender: None }));
+        .returning(|out| Ok(SentMessage { telegram_message_id: 77, sent_at: t(11, 0), text: out.text, sender: None }));
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, Some(ChatKey::IMPORTED_PERSONAL)).await;
 
@@ -135,9 +145,7 @@ async fn an_imported_personal_chat_is_answered_through_the_owners_business_conne
 async fn telegram_refusal_is_an_error_and_stores_nothing() {
     let owner = AvatarId::new();
     let mut gateway = MockTelegramGateway::new();
-    gateway
-        .expect_send_text()
-        .returning(|_, _, _| Err(GatewayError::Refused { description: "Forbidden: bot was blocked by the user".into() }));
+    gateway.expect_send_text().returning(|_| Err(GatewayError::Refused { description: "Forbidden: bot was blocked by the user".into() }));
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, None).await;
 
@@ -226,5 +234,79 @@ async fn the_service_stamps_changes_with_its_clock() {
     assert_eq!(conv.updated_at, t(12, 0));
     let read = service.mark_read(owner, conv.id).await.unwrap();
     assert_eq!(read.last_read_at, Some(t(12, 0)));
+    assert_eq!(read.unread_count, 0);
+}
+
+/// A Business connection that may reply, read and delete what the bot sent, but not the owner's
+/// own messages.
+fn connection_with_rights(owner: AvatarId, id: &str) -> InboundEvent {
+    InboundEvent::BusinessConnection(telegcrm_domain::event::BusinessConnection {
+        id: id.into(),
+        owner,
+        user: zoe(),
+        user_chat_id: 5001,
+        is_enabled: true,
+        can_reply: true,
+        rights: telegcrm_domain::event::BusinessRights {
+            can_read_messages: true,
+            can_delete_sent_messages: true,
+            can_delete_all_messages: false,
+        },
+        date: t(9, 0),
+    })
+}
+
+#[tokio::test]
+async fn business_replies_edits_deletes_and_reads_go_to_telegram_as_the_rights_allow() {
+    let owner = AvatarId::new();
+    let bc = || Some("bc-r".to_owned());
+    let mut gateway = MockTelegramGateway::new();
+    gateway
+        .expect_send_text()
+        .with(eq(OutgoingText { chat_id: 5001, business_connection_id: bc(), text: "Friday?".into(), reply_to_message_id: Some(2) }))
+        .times(1)
+        .returning(|out| Ok(SentMessage { telegram_message_id: 99, sent_at: t(11, 0), text: out.text, sender: None }));
+    gateway
+        .expect_edit_text()
+        .with(eq(5001), eq(bc()), eq(99), eq("Friday, 10:00?".to_owned()))
+        .times(1)
+        .returning(|_, _, id, text| Ok(SentMessage { telegram_message_id: id, sent_at: t(11, 5), text, sender: None }));
+    gateway.expect_delete_messages().with(eq(5001), eq(bc()), eq(vec![99])).times(1).returning(|_, _, _| Ok(()));
+    // The newest incoming message is marked read; Telegram refusing it is logged and the CRM's own
+    // read state stands.
+    gateway
+        .expect_read_business_message()
+        .with(eq("bc-r".to_owned()), eq(5001), eq(3))
+        .times(1)
+        .returning(|_, _, _| Err(GatewayError::Refused { description: "Bad Request: BUSINESS_PEER_USAGE_MISSING".into() }));
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
+    service.ingest(vec![connection_with_rights(owner, "bc-r")], vec![]).await.unwrap();
+    let conv = seeded(&service, owner, Some("bc-r")).await;
+
+    let err = service.send_reply(owner, conv.id, "Friday?", Some(404)).await.unwrap_err();
+    assert!(matches!(err, CrmError::Invalid { field: "replyToTelegramMessageId", .. }), "{err}");
+    let sent = service.send_reply(owner, conv.id, "Friday?", Some(2)).await.unwrap();
+    assert_eq!((sent.reply_to_telegram_message_id, sent.details.sent_by_business_bot), (Some(2), true));
+
+    let err = service.edit_message(owner, conv.id, 1, "not mine").await.unwrap_err();
+    assert!(err.to_string().contains("only your own"), "{err}");
+    assert_eq!(service.edit_message(owner, conv.id, 99, "Friday?").await.unwrap().edits.len(), 0, "the same text calls nobody");
+    let edited = service.edit_message(owner, conv.id, 99, " Friday, 10:00? ").await.unwrap();
+    assert_eq!((edited.content.as_str(), edited.edits[0].content.as_str()), ("Friday, 10:00?", "Friday?"));
+
+    // The owner typed this one in Telegram: the connection may not delete it.
+    let mut typed = incoming(owner, Some("bc-r"), 50, "See you");
+    if let InboundEvent::Message(m) = &mut typed {
+        m.direction = Direction::Outgoing;
+    }
+    service.ingest(vec![typed], vec![]).await.unwrap();
+    let err = service.delete_message(owner, conv.id, 50).await.unwrap_err();
+    assert!(err.to_string().contains("Delete all messages"), "{err}");
+    let deleted = service.delete_message(owner, conv.id, 99).await.unwrap();
+    assert!(deleted.deleted_at.is_some());
+    assert!(service.delete_message(owner, conv.id, 99).await.unwrap_err().to_string().contains("deleted already"));
+
+    service.ingest(vec![incoming(owner, Some("bc-r"), 3, "ok")], vec![]).await.unwrap();
+    let read = service.mark_read(owner, conv.id).await.unwrap();
     assert_eq!(read.unread_count, 0);
 }

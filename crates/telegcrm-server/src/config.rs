@@ -211,6 +211,9 @@ pub struct Settings {
     /// Largest export upload (POST /imports, the dashboard's Settings page), in bytes [default: 2147483648, 2 GiB]
     #[arg(long, env = "TELEGCRM_IMPORT_MAX_BYTES", global = true)]
     pub import_max_bytes: Option<String>,
+    /// How much of Telegram's files (photos, voice notes...) to keep on disk under the data directory, in MiB; 0 keeps none [default: 256]
+    #[arg(long, env = "TELEGCRM_MEDIA_CACHE_MB", global = true)]
+    pub media_cache_mb: Option<String>,
 }
 
 /// Which store holds the data.
@@ -296,6 +299,8 @@ pub struct Config {
     pub cookie_secure: bool,
     /// The largest export upload, in bytes.
     pub import_max_bytes: u64,
+    /// The disk cache of Telegram's files, in bytes (0: none); it lives in `data_dir/media-cache`.
+    pub media_cache_bytes: u64,
 }
 
 /// A configuration error: the variable and what is wrong with it.
@@ -386,9 +391,17 @@ impl Settings {
                 _ => return Err(bad("TELEGCRM_IMPORT_MAX_BYTES", format!("{s:?} is not a whole number of bytes above 0"))),
             },
         };
+        let media_cache_bytes = match non_empty(self.media_cache_mb) {
+            None => 256 * 1024 * 1024,
+            Some(s) => match s.trim().parse::<u64>() {
+                Ok(mb) if mb <= 1024 * 1024 => mb * 1024 * 1024,
+                _ => return Err(bad("TELEGCRM_MEDIA_CACHE_MB", format!("{s:?} is not a whole number of MiB from 0 to 1048576"))),
+            },
+        };
         Ok(Config {
             cookie_secure,
             import_max_bytes,
+            media_cache_bytes,
             bind,
             store,
             data_dir: self.data_dir.unwrap_or_else(|| PathBuf::from("./data")),

@@ -146,6 +146,7 @@ impl ResponseError for ApiError {
                 CrmError::Store(StoreError::Corrupt(_)) => StatusCode::INTERNAL_SERVER_ERROR,
                 CrmError::Directory(_) => StatusCode::BAD_GATEWAY,
                 CrmError::Gateway(GatewayError::NotConfigured) => StatusCode::SERVICE_UNAVAILABLE,
+                CrmError::Gateway(GatewayError::FileTooLarge { .. }) => StatusCode::UNPROCESSABLE_ENTITY,
                 CrmError::Gateway(_) => StatusCode::BAD_GATEWAY,
             },
             Self::BadRequest(_) => StatusCode::BAD_REQUEST,

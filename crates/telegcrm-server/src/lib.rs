@@ -33,6 +33,12 @@ pub async fn build(config: &Config) -> Result<AppState, StartError> {
     if let Some(gateway) = telegram::gateway(config) {
         service = service.with_gateway(gateway);
     }
+    if config.media_cache_bytes > 0 {
+        let dir = config.data_dir.join("media-cache");
+        let cache = telegcrm_telegram::DiskFileCache::open(&dir, config.media_cache_bytes)
+            .map_err(|e| StartError::Other(format!("the media cache in {}: {e}", dir.display())))?;
+        service = service.with_file_cache(std::sync::Arc::new(cache));
+    }
     let mut sign_in = None;
     if let Some(url) = &config.oasis_api_url {
         let mut oasis = telegcrm_oasis::OasisConfig::new(url.clone());

@@ -7,9 +7,12 @@
 use std::time::Duration;
 
 use frankenstein::client_reqwest::Bot;
-use frankenstein::methods::{DeleteWebhookParams, GetUpdatesParams, SendMessageParams, SetWebhookParams};
+use frankenstein::methods::{
+    DeleteBusinessMessagesParams, DeleteMessagesParams, DeleteWebhookParams, EditMessageTextParams, GetFileParams, GetUpdatesParams,
+    ReadBusinessMessageParams, SendMessageParams, SetWebhookParams,
+};
 use frankenstein::response::MethodResponse;
-use frankenstein::types::AllowedUpdate;
+use frankenstein::types::{AllowedUpdate, ReplyParameters};
 use frankenstein::{AsyncTelegramApi, Error as BotError};
 use serde::Serialize;
 use serde::de::DeserializeOwned;
@@ -24,6 +27,8 @@ pub const DEFAULT_API_URL: &str = "https://api.telegram.org";
 
 /// How long a call other than a long poll may take.
 const CALL_TIMEOUT: Duration = Duration::from_secs(30);
+/// How long downloading one file may take.
+const DOWNLOAD_TIMEOUT: Duration = Duration::from_secs(120);
 
 /// What a Bot API call failed with.
 #[derive(Debug, Error)]
@@ -103,6 +108,36 @@ impl ApiError {
 pub struct TelegramApi {
     bot: Bot,
     bot_id: Option<i64>,
+    /// `<api url>/file/bot<token>`: where `getFile` paths are downloaded from (holds the token).
+    files_url: String,
+    http: reqwest::Client,
+}
+
+/// A file Telegram holds, as `getFile` describes it.
+#[derive(Clone, Debug, PartialEq, Eq, serde::Deserialize)]
+pub struct FileInfo {
+    /// The file id asked for.
+    pub file_id: String,
+    /// Its size, when known.
+    #[serde(default)]
+    pub file_size: Option<u64>,
+    /// Where to download it from (valid for an hour); absent when Telegram cannot serve it.
+    #[serde(default)]
+    pub file_path: Option<String>,
+}
+
+/// Why a download failed.
+#[derive(Debug, Error)]
+pub enum DownloadError {
+    /// The file is larger than the cap.
+    #[error("the file is larger than {max} bytes")]
+    TooLarge {
+        /// The cap.
+        max: u64,
+    },
+    /// Telegram could not be reached, or answered with an error status.
+    #[error("Telegram's file server: {0}")]
+    Unavailable(String),
 }
 
 impl std::fmt::Debug for TelegramApi {
@@ -114,8 +149,10 @@ impl std::fmt::Debug for TelegramApi {
 impl TelegramApi {
     /// A client for the bot with `token` on the Bot API server at `api_url` (no trailing `/bot`).
     pub fn new(api_url: &str, token: &str) -> Self {
-        let bot = Bot::new_url(format!("{}/bot{token}", api_url.trim_end_matches('/')));
-        Self { bot, bot_id: bot_id_from_token(token) }
+        let base = api_url.trim_end_matches('/');
+        let bot = Bot::new_url(format!("{base}/bot{token}"));
+        let http = reqwest::Client::builder().timeout(DOWNLOAD_TIMEOUT).build().unwrap_or_default();
+        Self { bot, bot_id: bot_id_from_token(token), files_url: format!("{base}/file/bot{token}"), http }
     }
 
     /// Our bot's user id, read from the token (`<id>:<secret>`).
@@ -160,10 +197,95 @@ impl TelegramApi {
         Ok(())
     }
 
-    /// `sendMessage`, through the business connection when one is given.
-    pub async fn send_message(&self, chat_id: i64, business_connection_id: Option<String>, text: &str) -> Result<wire::Message, ApiError> {
-        let params = SendMessageParams::builder().chat_id(chat_id).text(text).maybe_business_connection_id(business_connection_id).build();
+    /// `sendMessage`, through the business connection when one is given, answering `reply_to`
+    /// when given (`reply_parameters`).
+    pub async fn send_message(
+        &self,
+        chat_id: i64,
+        business_connection_id: Option<String>,
+        text: &str,
+        reply_to: Option<i64>,
+    ) -> Result<wire::Message, ApiError> {
+        let reply = reply_to.and_then(|id| i32::try_from(id).ok()).map(|id| ReplyParameters::builder().message_id(id).build());
+        let params = SendMessageParams::builder()
+            .chat_id(chat_id)
+            .text(text)
+            .maybe_business_connection_id(business_connection_id)
+            .maybe_reply_parameters(reply)
+            .build();
         self.call("sendMessage", Some(params), CALL_TIMEOUT).await
+    }
+
+    /// `editMessageText` of a message in a chat, on the business account's behalf when a
+    /// connection is given.
+    pub async fn edit_message_text(
+        &self,
+        chat_id: i64,
+        business_connection_id: Option<String>,
+        message_id: i64,
+        text: &str,
+    ) -> Result<wire::Message, ApiError> {
+        let params = EditMessageTextParams::builder()
+            .chat_id(chat_id)
+            .message_id(message_id_of(message_id, "editMessageText")?)
+            .text(text)
+            .maybe_business_connection_id(business_connection_id)
+            .build();
+        self.call("editMessageText", Some(params), CALL_TIMEOUT).await
+    }
+
+    /// `deleteMessages`: messages of a chat the bot may delete.
+    pub async fn delete_messages(&self, chat_id: i64, message_ids: &[i64]) -> Result<(), ApiError> {
+        let ids = message_ids.iter().map(|id| message_id_of(*id, "deleteMessages")).collect::<Result<Vec<i32>, _>>()?;
+        let _: Value = self
+            .call("deleteMessages", Some(DeleteMessagesParams::builder().chat_id(chat_id).message_ids(ids).build()), CALL_TIMEOUT)
+            .await?;
+        Ok(())
+    }
+
+    /// `deleteBusinessMessages`: messages of a business account's chats, on its behalf.
+    pub async fn delete_business_messages(&self, business_connection_id: &str, message_ids: &[i64]) -> Result<(), ApiError> {
+        let ids = message_ids.iter().map(|id| message_id_of(*id, "deleteBusinessMessages")).collect::<Result<Vec<i32>, _>>()?;
+        let params = DeleteBusinessMessagesParams::builder().business_connection_id(business_connection_id).message_ids(ids).build();
+        let _: Value = self.call("deleteBusinessMessages", Some(params), CALL_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// `readBusinessMessage`: marks an incoming message read on the business account's behalf.
+    pub async fn read_business_message(&self, business_connection_id: &str, chat_id: i64, message_id: i64) -> Result<(), ApiError> {
+        let params = ReadBusinessMessageParams::builder()
+            .business_connection_id(business_connection_id)
+            .chat_id(chat_id)
+            .message_id(message_id_of(message_id, "readBusinessMessage")?)
+            .build();
+        let _: Value = self.call("readBusinessMessage", Some(params), CALL_TIMEOUT).await?;
+        Ok(())
+    }
+
+    /// `getFile`: where a file can be downloaded from.
+    pub async fn get_file(&self, file_id: &str) -> Result<FileInfo, ApiError> {
+        self.call("getFile", Some(GetFileParams::builder().file_id(file_id).build()), CALL_TIMEOUT).await
+    }
+
+    /// Downloads a file by the path `getFile` gave, refusing more than `max` bytes (counted as
+    /// it arrives, whatever the server announced).
+    pub async fn download(&self, file_path: &str, max: u64) -> Result<Vec<u8>, DownloadError> {
+        let url = format!("{}/{}", self.files_url, file_path.trim_start_matches('/'));
+        let mut res = self.http.get(&url).send().await.map_err(|e| DownloadError::Unavailable(e.without_url().to_string()))?;
+        if !res.status().is_success() {
+            return Err(DownloadError::Unavailable(format!("answered {}", res.status())));
+        }
+        if res.content_length().is_some_and(|n| n > max) {
+            return Err(DownloadError::TooLarge { max });
+        }
+        let mut bytes = Vec::new();
+        while let Some(chunk) = res.chunk().await.map_err(|e| DownloadError::Unavailable(e.without_url().to_string()))? {
+            if (bytes.len() + chunk.len()) as u64 > max {
+                return Err(DownloadError::TooLarge { max });
+            }
+            bytes.extend_from_slice(&chunk);
+        }
+        Ok(bytes)
     }
 
     async fn call<P, T>(&self, method: &'static str, params: Option<P>, timeout: Duration) -> Result<T, ApiError>
@@ -184,6 +306,16 @@ impl TelegramApi {
 /// names them: each name is read through frankenstein's own serde names, so the two cannot drift.
 pub fn allowed_updates() -> Vec<AllowedUpdate> {
     crate::ALLOWED_UPDATES.iter().filter_map(|k| serde_json::from_value(serde_json::Value::from(*k)).ok()).collect()
+}
+
+/// A Telegram message id as the Bot API types it (32 bits); a larger one cannot name a message.
+fn message_id_of(id: i64, method: &'static str) -> Result<i32, ApiError> {
+    i32::try_from(id).map_err(|_| ApiError::Refused {
+        method,
+        code: 400,
+        description: format!("Bad Request: message id {id} is out of range"),
+        retry_after: None,
+    })
 }
 
 /// The bot's user id: the part of the token before `:`.

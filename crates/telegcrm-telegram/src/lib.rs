@@ -3,7 +3,8 @@
 //! Telegcrm's Telegram adapter. Updates are parsed one by one from raw JSON ([`update`]) into
 //! lenient types ([`wire`]), mapped by pure functions ([`map`]) to the domain's inbound events,
 //! and stored through [`TelegramIngest`], whether they came by long polling ([`Poller`]) or by
-//! webhook ([`handle_webhook_body`]). [`TelegramSender`] sends texts; [`link`] reads the
+//! webhook ([`handle_webhook_body`]). [`TelegramSender`] sends, edits, deletes and reads in Telegram and
+//! fetches its files, which [`DiskFileCache`] keeps; [`link`] reads the
 //! `/start <code>` deep link by which an avatar proves it owns a Telegram account (the service
 //! redeems it).
 //!
@@ -13,6 +14,7 @@
 pub mod api;
 pub mod content;
 pub mod details;
+pub mod files;
 pub mod ingest;
 pub mod link;
 pub mod map;
@@ -25,6 +27,7 @@ pub mod webhook;
 pub mod wire;
 
 pub use api::{ApiError, DEFAULT_API_URL, TelegramApi};
+pub use files::DiskFileCache;
 pub use ingest::{IngestOutcome, RetrySummary, TelegramIngest};
 pub use link::start_code;
 pub use map::MapContext;

@@ -67,7 +67,16 @@ struct Inner {
     poll_generation: u64,
     /// Long polls ended with 409 because another poller called `getUpdates` meanwhile.
     conflicts: u64,
+    /// Messages the fake sent, by chat and message id (edits and deletions look them up).
+    sent: std::collections::HashMap<(i64, i64), Value>,
+    /// Files Telegram holds, by file id: their path (`getFile`) and bytes (the download).
+    files: std::collections::HashMap<String, (String, Vec<u8>)>,
+    /// Files downloaded, by path, in order.
+    downloads: Vec<String>,
 }
+
+/// The cloud Bot API's limit for `getFile` downloads.
+pub const MAX_DOWNLOAD_BYTES: usize = 20 * 1024 * 1024;
 
 struct Shared {
     inner: Mutex<Inner>,
@@ -95,7 +104,10 @@ impl FakeTelegram {
         });
         let data = web::Data::from(shared.clone());
         let running = serve(move |cfg| {
-            cfg.app_data(data.clone()).route("/{bot}/{method}", web::post().to(handle)).route("/{bot}/{method}", web::get().to(handle));
+            cfg.app_data(data.clone())
+                .route("/file/{bot}/{path:.*}", web::get().to(download))
+                .route("/{bot}/{method}", web::post().to(handle))
+                .route("/{bot}/{method}", web::get().to(handle));
         });
         Self { shared, running }
     }
@@ -130,6 +142,19 @@ impl FakeTelegram {
         inner.updates.push(update);
         drop(inner);
         self.shared.notify.notify_waiters();
+    }
+
+    /// Gives Telegram a file under `file_id` (as if someone had sent it), for `getFile` and the
+    /// download; returns its `file_path`.
+    pub fn add_file(&self, file_id: &str, bytes: Vec<u8>) -> String {
+        let path = format!("documents/file_{}.bin", self.lock().files.len());
+        self.lock().files.insert(file_id.to_owned(), (path.clone(), bytes));
+        path
+    }
+
+    /// The paths downloaded so far, in order.
+    pub fn downloads(&self) -> Vec<String> {
+        self.lock().downloads.clone()
     }
 
     /// Makes the next call of `method` (`"*"` for any) fail with `fault`. Faults queue up.
@@ -297,6 +322,13 @@ async fn handle(shared: web::Data<Shared>, path: web::Path<(String, String)>, bo
             ok(json!({"url": url, "has_custom_certificate": false, "pending_update_count": 0}))
         }
         "sendMessage" => send_message(&shared, &params),
+        "editMessageText" => edit_message_text(&shared, &params),
+        "deleteMessage" | "deleteMessages" | "deleteBusinessMessages" => delete_messages(&shared, &method, &params),
+        "readBusinessMessage" => match (params.get("business_connection_id"), params.get("chat_id"), params.get("message_id")) {
+            (Some(_), Some(_), Some(_)) => ok(json!(true)),
+            _ => error(400, "Bad Request: business_connection_id, chat_id and message_id are required", None),
+        },
+        "getFile" => get_file(&shared, &params),
         _ => error(404, "Not Found: method not found", None),
     }
 }
@@ -376,5 +408,87 @@ fn send_message(shared: &Shared, params: &Value) -> HttpResponse {
         message["business_connection_id"] = json!(bc);
         message["sender_business_bot"] = updates::bot_user();
     }
+    if let Some(to) = params.get("reply_parameters").and_then(|r| r.get("message_id")).and_then(Value::as_i64) {
+        message["reply_to_message"] = json!({"message_id": to, "date": date, "chat": message["chat"].clone()});
+    }
+    lock(shared).sent.insert((chat_id, message_id), message.clone());
     ok(message)
+}
+
+/// `editMessageText`: a message the fake sent, or any message of a business chat (the owner's
+/// own, which the fake never saw).
+fn edit_message_text(shared: &Shared, params: &Value) -> HttpResponse {
+    let (Some(chat_id), Some(message_id)) =
+        (params.get("chat_id").and_then(Value::as_i64), params.get("message_id").and_then(Value::as_i64))
+    else {
+        return error(400, "Bad Request: message to edit not found", None);
+    };
+    let text = params.get("text").and_then(Value::as_str).unwrap_or("");
+    if text.trim().is_empty() {
+        return error(400, "Bad Request: message text is empty", None);
+    }
+    let date = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut inner = lock(shared);
+    let business = params.get("business_connection_id").and_then(Value::as_str);
+    let mut message = match (inner.sent.get(&(chat_id, message_id)), business) {
+        (Some(m), _) => m.clone(),
+        (None, Some(bc)) => json!({"message_id": message_id, "chat": {"id": chat_id, "type": "private"}, "date": date,
+                                   "business_connection_id": bc, "from": {"id": updates::GRACE_ID, "is_bot": false, "first_name": "Grace"}}),
+        (None, None) => return error(400, "Bad Request: message to edit not found", None),
+    };
+    if message["text"] == text {
+        return error(
+            400,
+            "Bad Request: message is not modified: specified new message content and reply markup are exactly the same as a current content and reply markup of the message",
+            None,
+        );
+    }
+    message["text"] = json!(text);
+    message["edit_date"] = json!(date);
+    inner.sent.insert((chat_id, message_id), message.clone());
+    ok(message)
+}
+
+/// `deleteMessage`, `deleteMessages` and `deleteBusinessMessages`.
+fn delete_messages(shared: &Shared, method: &str, params: &Value) -> HttpResponse {
+    let ids: Vec<i64> = match params.get("message_ids") {
+        Some(ids) => ids.as_array().map(|a| a.iter().filter_map(Value::as_i64).collect()).unwrap_or_default(),
+        None => params.get("message_id").and_then(Value::as_i64).into_iter().collect(),
+    };
+    if ids.is_empty() {
+        return error(400, "Bad Request: message identifiers are not specified", None);
+    }
+    if method == "deleteBusinessMessages" && params.get("business_connection_id").and_then(Value::as_str).is_none() {
+        return error(400, "Bad Request: business_connection_id is required", None);
+    }
+    let chat_id = params.get("chat_id").and_then(Value::as_i64);
+    let mut inner = lock(shared);
+    inner.sent.retain(|(chat, id), _| !(chat_id.is_none_or(|c| c == *chat) && ids.contains(id)));
+    ok(json!(true))
+}
+
+/// `getFile`: the file's path, or Telegram's refusals (an unknown id, a file over 20 MB).
+fn get_file(shared: &Shared, params: &Value) -> HttpResponse {
+    let id = params.get("file_id").and_then(Value::as_str).unwrap_or("");
+    let inner = lock(shared);
+    match inner.files.get(id) {
+        None => error(400, "Bad Request: invalid file_id", None),
+        Some((_, bytes)) if bytes.len() > MAX_DOWNLOAD_BYTES => error(400, "Bad Request: file is too big", None),
+        Some((path, bytes)) => ok(json!({"file_id": id, "file_unique_id": format!("u-{id}"), "file_size": bytes.len(), "file_path": path})),
+    }
+}
+
+/// `GET /file/bot<token>/<file_path>`: a file's bytes.
+async fn download(shared: web::Data<Shared>, path: web::Path<(String, String)>) -> HttpResponse {
+    let (bot, file_path) = path.into_inner();
+    if bot != format!("bot{TEST_TOKEN}") {
+        return HttpResponse::Unauthorized().finish();
+    }
+    let mut inner = lock(&shared);
+    let found = inner.files.values().find(|(p, _)| *p == file_path).map(|(_, b)| b.clone());
+    inner.downloads.push(file_path);
+    match found {
+        Some(bytes) => HttpResponse::Ok().content_type("application/octet-stream").body(bytes),
+        None => HttpResponse::NotFound().finish(),
+    }
 }

@@ -11,6 +11,7 @@ mod app;
 mod browser;
 
 mod a11y;
+mod business;
 mod chats;
 mod contacts;
 mod conversation;

@@ -35,6 +35,10 @@ struct ConversationPage {
     messages: Vec<MsgView>,
     notice: Option<String>,
     draft: String,
+    /// The message the reply answers: its Telegram id and its start.
+    reply_to: Option<(i64, String)>,
+    /// The message being edited: its Telegram id (the draft holds its text).
+    editing: Option<i64>,
     followups: Vec<FollowView>,
     priorities: Vec<Opt>,
     statuses: Vec<Opt>,
@@ -50,6 +54,16 @@ struct MessagesItems {
     c_id: String,
     older: Option<String>,
     messages: Vec<MsgView>,
+    csrf: String,
+}
+
+/// What the reply box shows: a notice, the text typed, and whether it answers or edits a message.
+#[derive(Debug, Default)]
+struct Compose {
+    notice: Option<String>,
+    draft: String,
+    reply_to: Option<i64>,
+    edit: Option<i64>,
 }
 
 fn conv_id(ctx: &Ctx, raw: &str) -> Result<ConversationId, PageError> {
@@ -88,10 +102,12 @@ async fn timeline(
     Ok((all, next.map(|c| c.encode())))
 }
 
-fn views(dash: &Dash, messages: &[Message], chat_type: telegcrm_domain::ChatType) -> Vec<MsgView> {
+fn views(dash: &Dash, messages: &[Message], conv: &telegcrm_domain::Conversation) -> Vec<MsgView> {
     let now = dash.service.now();
+    let business = conv.business_connection_id.is_some();
     let by_tg: HashMap<i64, String> = messages.iter().map(|m| (m.telegram_message_id, m.preview())).collect();
-    let mut views: Vec<MsgView> = messages.iter().map(|m| MsgView::new(m, chat_type, now, |r| by_tg.get(&r).cloned())).collect();
+    let mut views: Vec<MsgView> =
+        messages.iter().map(|m| MsgView::new(m, conv.chat_type, business, now, |r| by_tg.get(&r).cloned())).collect();
     super::view::join_albums(&mut views);
     super::view::name_topics(&mut views, messages);
     views
@@ -102,11 +118,13 @@ async fn show(
     ctx: &Ctx,
     req: &HttpRequest,
     id: ConversationId,
-    notice: Option<String>,
-    draft: String,
+    compose: Compose,
     status: StatusCode,
 ) -> Result<HttpResponse, PageError> {
     let q = Fields::parse(req.query_string().as_bytes());
+    let Compose { notice, mut draft, reply_to, edit } = compose;
+    let reply_to = reply_to.or_else(|| q.get("reply").and_then(|r| r.parse().ok()));
+    let edit = edit.or_else(|| q.get("edit").and_then(|r| r.parse().ok()));
     let mut conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
     if conv.unread_count > 0 {
         conv = dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
@@ -117,6 +135,23 @@ async fn show(
     let fu =
         dash.service.list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let item = ConvItem::new(&conv, now);
+    let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.avatar(), id, tg).await.ok() };
+    let reply_to = match reply_to {
+        Some(tg) => find_tg(tg).await.map(|m| (tg, m.preview())),
+        None => None,
+    };
+    let editing = match edit {
+        Some(tg) => match find_tg(tg).await.filter(|m| m.refusal_to_edit(now).is_none()) {
+            Some(m) => {
+                if draft.is_empty() {
+                    draft = m.content;
+                }
+                Some(tg)
+            }
+            None => None,
+        },
+        None => None,
+    };
     render(
         status,
         &ConversationPage {
@@ -132,9 +167,11 @@ async fn show(
             statuses: opts(ConversationStatus::ALL.iter().map(|s| s.as_str()), item.status),
             c: item,
             older,
-            messages: views(dash, &messages, conv.chat_type),
+            messages: views(dash, &messages, &conv),
             notice,
             draft,
+            reply_to,
+            editing,
             followups: fu.items.iter().map(|f| FollowView::new(f, now)).collect(),
             csrf: ctx.session.csrf.clone(),
             back: format!("/conversations/{id}"),
@@ -146,7 +183,7 @@ async fn show(
 pub async fn page(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let ctx = signed_in(&dash, &req)?;
     let id = conv_id(&ctx, &path)?;
-    show(&dash, &ctx, &req, id, None, String::new(), StatusCode::OK).await
+    show(&dash, &ctx, &req, id, Compose::default(), StatusCode::OK).await
 }
 
 /// GET /conversations/{id}/older?before=cursor: older messages and the next "Older messages" link.
@@ -156,7 +193,8 @@ pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Res
     let q = Fields::parse(req.query_string().as_bytes());
     let conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
     let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None).await?;
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, conv.chat_type) })
+    let csrf = ctx.session.csrf.clone();
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv), csrf })
 }
 
 /// GET /conversations/{id}/latest: the newest messages (live refresh); marks them read.
@@ -168,26 +206,75 @@ pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Re
         dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
     }
     let (messages, older) = timeline(&dash, &ctx, id, None, None).await?;
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, conv.chat_type) })
+    let csrf = ctx.session.csrf.clone();
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv), csrf })
 }
 
-/// POST /conversations/{id}/messages: sends through Telegram; a refusal is shown on the page.
+/// POST /conversations/{id}/messages: sends through Telegram (as a reply when `reply_to` is
+/// given); a refusal is shown on the page with the text kept.
 pub async fn send(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     let (ctx, f) = posted(&dash, &req, &body)?;
     let id = conv_id(&ctx, &path)?;
     let text = f.raw("text").to_owned();
-    match dash.service.send_message(ctx.avatar(), id, &text).await {
+    let reply_to = f.get("reply_to").and_then(|r| r.parse::<i64>().ok());
+    let result = dash.service.send_reply(ctx.avatar(), id, &text, reply_to).await;
+    after_telegram(&dash, &ctx, &req, id, result, Compose { draft: text, reply_to, ..Compose::default() }, "Not sent").await
+}
+
+/// The Telegram message id in a path `{id}/messages/{tg}/...`.
+fn message_of(ctx: &Ctx, path: &(String, String)) -> Result<(ConversationId, i64), PageError> {
+    let tg = path.1.parse::<i64>().map_err(|_| PageError::NotFound(Some(ctx.layout(""))))?;
+    Ok((conv_id(ctx, &path.0)?, tg))
+}
+
+/// POST /conversations/{id}/messages/{tg}/edit: replaces the text in Telegram, then here.
+pub async fn edit(dash: Dash, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (id, tg) = message_of(&ctx, &path)?;
+    let text = f.raw("text").to_owned();
+    let result = dash.service.edit_message(ctx.avatar(), id, tg, &text).await;
+    after_telegram(&dash, &ctx, &req, id, result, Compose { draft: text, edit: Some(tg), ..Compose::default() }, "Not edited").await
+}
+
+/// POST /conversations/{id}/messages/{tg}/delete: deletes in Telegram, then marks it here.
+pub async fn delete(dash: Dash, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let (ctx, _) = posted(&dash, &req, &body)?;
+    let (id, tg) = message_of(&ctx, &path)?;
+    let result = dash.service.delete_message(ctx.avatar(), id, tg).await;
+    after_telegram(&dash, &ctx, &req, id, result, Compose::default(), "Not deleted").await
+}
+
+/// After a send, edit or delete: to the message when Telegram took it, else the page again with
+/// the reason (and what was typed).
+async fn after_telegram(
+    dash: &Dash,
+    ctx: &Ctx,
+    req: &HttpRequest,
+    id: ConversationId,
+    result: Result<Message, CrmError>,
+    mut compose: Compose,
+    failed: &str,
+) -> Result<HttpResponse, PageError> {
+    match result {
         Ok(m) => Ok(see_other(&format!("/conversations/{id}#m-{}", m.id))),
         Err(e @ CrmError::NotFound { .. }) => Err(ctx.err(e)),
         Err(e) => {
             let status = if matches!(e, CrmError::Gateway(_)) { StatusCode::BAD_GATEWAY } else { StatusCode::BAD_REQUEST };
-            let notice = match &e {
-                CrmError::Gateway(g) => format!("Telegram did not send it: {g}"),
-                other => format!("Not sent: {other}"),
-            };
-            show(&dash, &ctx, &req, id, Some(notice), text, status).await
+            compose.notice = Some(match &e {
+                CrmError::Gateway(g) => format!("{failed}: {g}"),
+                other => format!("{failed}: {other}"),
+            });
+            show(dash, ctx, req, id, compose, status).await
         }
     }
+}
+
+/// GET /conversations/{id}/messages/{tg}/media: the message's file (cached after the first fetch).
+pub async fn media(dash: Dash, req: HttpRequest, path: web::Path<(String, String)>) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req)?;
+    let (id, tg) = message_of(&ctx, &path)?;
+    let file = dash.service.message_file(ctx.avatar(), id, tg).await.map_err(|e| ctx.err(e))?;
+    Ok(crate::media::response(&file))
 }
 
 async fn change<F, Fut>(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes, op: F) -> Result<HttpResponse, PageError>

@@ -213,6 +213,20 @@ pub struct MsgView {
     pub album_more: bool,
     /// Chips for Business messages: "sent by bot", "away message".
     pub flags: Vec<&'static str>,
+    /// Telegram's id of the message in its chat (the media, edit and delete links name it).
+    pub tg_id: i64,
+    /// How the file is shown: `image`, `audio`, `video`, `download`, or `too_large` (over what
+    /// bots may download); `None` without a file.
+    pub file: Option<&'static str>,
+    /// The file's name, for its download link.
+    pub file_name: String,
+    /// Where the dashboard serves the file.
+    pub media_url: String,
+    /// Whether the owner may edit it from here (the domain's rule).
+    pub editable: bool,
+    /// Whether the owner may delete it from here (the domain's rule; a Business connection's
+    /// rights are checked on the way).
+    pub deletable: bool,
 }
 
 fn size(bytes: u64) -> String {
@@ -227,7 +241,7 @@ fn size(bytes: u64) -> String {
 
 impl MsgView {
     /// From a message; `quoted` finds the replied-to message's preview.
-    pub fn new(m: &Message, chat_type: ChatType, now: DateTime<Utc>, quoted: impl Fn(i64) -> Option<String>) -> Self {
+    pub fn new(m: &Message, chat_type: ChatType, business: bool, now: DateTime<Utc>, quoted: impl Fn(i64) -> Option<String>) -> Self {
         let service = m.message_type == MessageType::Service;
         let group = matches!(chat_type, ChatType::Group | ChatType::Supergroup);
         let media = m.media.as_ref().map(|md| {
@@ -301,6 +315,23 @@ impl MsgView {
                 .into_iter()
                 .filter_map(|(on, word)| on.then_some(word))
                 .collect(),
+            tg_id: m.telegram_message_id,
+            file: m.media.as_ref().map(|md| {
+                if md.file_size.is_some_and(|n| n > telegcrm_domain::service::MAX_BOT_DOWNLOAD_BYTES) {
+                    "too_large"
+                } else {
+                    match m.message_type {
+                        MessageType::Photo | MessageType::Sticker => "image",
+                        MessageType::Voice | MessageType::Audio => "audio",
+                        MessageType::Video | MessageType::VideoNote | MessageType::Animation => "video",
+                        _ => "download",
+                    }
+                }
+            }),
+            file_name: m.media.as_ref().and_then(|md| md.file_name.clone()).unwrap_or_else(|| m.message_type.as_str().replace('_', " ")),
+            media_url: format!("/conversations/{}/messages/{}/media", m.conversation_id, m.telegram_message_id),
+            editable: m.refusal_to_edit(now).is_none(),
+            deletable: m.refusal_to_delete(business, now).is_none(),
         }
     }
 }

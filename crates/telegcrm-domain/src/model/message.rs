@@ -55,6 +55,9 @@ fn is_zero(n: &u32) -> bool {
 /// message edited in a loop cannot grow without end.
 pub const MAX_KEPT_EDITS: usize = 20;
 
+/// How long after sending Telegram lets a message be edited (and a bot's message be deleted).
+pub const EDIT_DELETE_HOURS: i64 = 48;
+
 /// One stored Telegram message.
 #[derive(Clone, Debug, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
@@ -154,6 +157,39 @@ impl Message {
     /// How many times the text was edited, including versions the history cap dropped.
     pub fn edit_count(&self) -> u64 {
         self.edits.iter().map(|e| 1 + u64::from(e.omitted_before)).sum()
+    }
+
+    /// Why this message cannot be edited from the CRM at `now`, or `None` when it can: only
+    /// the owner's own text messages, not deleted, and (Telegram's rule) within 48 hours of
+    /// sending unless our bot sent it through a Business connection.
+    pub fn refusal_to_edit(&self, now: DateTime<Utc>) -> Option<&'static str> {
+        if self.direction == Direction::Incoming {
+            Some("only your own messages can be edited")
+        } else if self.deleted_at.is_some() {
+            Some("the message was deleted")
+        } else if self.message_type != MessageType::Text {
+            Some("only text messages can be edited here")
+        } else if !self.details.sent_by_business_bot && now - self.sent_at > chrono::Duration::hours(EDIT_DELETE_HOURS) {
+            Some("Telegram lets messages be edited only within 48 hours of sending")
+        } else {
+            None
+        }
+    }
+
+    /// Why this message cannot be deleted from the CRM at `now`, or `None` when it can: only
+    /// the owner's own messages, not deleted yet; in the bot's own chats (Telegram's rule)
+    /// within 48 hours of sending. A Business connection's rights decide the rest
+    /// ([`crate::event::BusinessConnection::refusal_to_delete`]).
+    pub fn refusal_to_delete(&self, business: bool, now: DateTime<Utc>) -> Option<&'static str> {
+        if self.direction == Direction::Incoming {
+            Some("only your own messages can be deleted")
+        } else if self.deleted_at.is_some() {
+            Some("the message was deleted already")
+        } else if !business && now - self.sent_at > chrono::Duration::hours(EDIT_DELETE_HOURS) {
+            Some("Telegram lets a bot delete its messages only within 48 hours of sending")
+        } else {
+            None
+        }
     }
 
     /// Marks the message deleted, keeping its content; returns whether it changed.

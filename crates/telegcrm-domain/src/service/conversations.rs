@@ -1,11 +1,10 @@
-use crate::error::{CrmError, Entity, GatewayError};
-use crate::event::{CapturedMessage, ChatInfo, InboundEvent};
+use crate::error::{CrmError, Entity};
 use crate::ids::{AvatarId, ConversationId};
-use crate::model::{Conversation, ConversationChange, CustomFields, Message, MessageDetails};
+use crate::model::{Conversation, ConversationChange, CustomFields, Message};
 use crate::page::{Page, PageRequest};
 use crate::ports::ConversationFilter;
 use crate::tag::{MAX_TAGS, Tag};
-use crate::values::{ConversationStatus, Direction, MessageType, Priority};
+use crate::values::{ConversationStatus, Priority};
 
 use super::{CrmService, text_field};
 
@@ -28,8 +27,6 @@ pub struct ConversationUpdate {
 const MAX_SUMMARY: usize = 10_000;
 /// The largest custom fields object, serialised.
 const MAX_CUSTOM_FIELDS_BYTES: usize = 16 * 1024;
-/// Telegram's limit for one text message.
-pub const MAX_TELEGRAM_TEXT: usize = 4096;
 
 impl CrmService {
     /// A page of the caller's conversations, newest activity first.
@@ -105,10 +102,14 @@ impl CrmService {
         self.change_conversation(owner, id, ConversationChange { remove_tag: Some(tag), ..Default::default() }).await
     }
 
-    /// Marks the conversation and all its messages read.
+    /// Marks the conversation and all its messages read; in a Business chat whose connection
+    /// allows it, the newest incoming message is marked read in the owner's Telegram too
+    /// ([`CrmService::sync_read`]).
     pub async fn mark_read(&self, owner: AvatarId, id: ConversationId) -> Result<Conversation, CrmError> {
         let now = self.clock.now();
-        self.change_conversation(owner, id, ConversationChange { read_at: Some(now), ..Default::default() }).await
+        let conv = self.change_conversation(owner, id, ConversationChange { read_at: Some(now), ..Default::default() }).await?;
+        self.sync_read(&conv).await;
+        Ok(conv)
     }
 
     async fn change_conversation(&self, owner: AvatarId, id: ConversationId, change: ConversationChange) -> Result<Conversation, CrmError> {
@@ -120,61 +121,5 @@ impl CrmService {
     pub async fn messages(&self, owner: AvatarId, id: ConversationId, page: &PageRequest) -> Result<Page<Message>, CrmError> {
         self.conversation(owner, id).await?;
         Ok(self.store.list_messages(owner, id, page).await?)
-    }
-
-    /// Sends a text through Telegram (through the business connection when the chat came through
-    /// one) and stores what Telegram accepted as an outgoing message.
-    pub async fn send_message(&self, owner: AvatarId, id: ConversationId, text: &str) -> Result<Message, CrmError> {
-        let text = text.trim();
-        if text.is_empty() {
-            return Err(CrmError::invalid("text", "must not be empty"));
-        }
-        if text.chars().count() > MAX_TELEGRAM_TEXT {
-            return Err(CrmError::invalid("text", format!("at most {MAX_TELEGRAM_TEXT} characters (Telegram's limit)")));
-        }
-        let conv = self.conversation(owner, id).await?;
-        // The bot removed or blocked, or the group moved: Telegram would refuse.
-        if let Some(why) = conv.refusal_to_send() {
-            return Err(CrmError::invalid("conversation", why));
-        }
-        let gateway = self.gateway.as_ref().ok_or(GatewayError::NotConfigured)?;
-        // A personal chat imported before the Business connection was known is answered through
-        // the owner's connection now; without one the bot would write from its own account.
-        let connection = if conv.key().is_imported_personal() {
-            Some(self.business_connection_of(owner).await?.ok_or_else(|| {
-                CrmError::invalid(
-                    "conversation",
-                    "this chat came from your Telegram export; connect the bot to your account with Telegram Business to reply here",
-                )
-            })?)
-        } else {
-            conv.business_connection_id.clone()
-        };
-        if let Some(c) = connection.as_deref() {
-            // Telegram refuses a disabled connection or one without the right to reply; an
-            // unknown connection is left for Telegram to judge.
-            if let Some(why) = self.business_connection(c).await?.and_then(|c| c.refusal_to_send()) {
-                return Err(CrmError::invalid("conversation", why));
-            }
-        }
-        let by_business_bot = connection.is_some();
-        let sent = gateway.send_text(conv.telegram_chat_id, connection, text).await?;
-        let captured = CapturedMessage {
-            chat: ChatInfo { key: conv.key(), chat_type: conv.chat_type, title: conv.title.clone(), counterpart: None },
-            telegram_message_id: sent.telegram_message_id,
-            direction: Direction::Outgoing,
-            sender: sent.sender,
-            text: sent.text,
-            message_type: MessageType::Text,
-            media: None,
-            reply_to_telegram_message_id: None,
-            sent_at: sent.sent_at,
-            details: MessageDetails { sent_by_business_bot: by_business_bot, ..MessageDetails::default() },
-        };
-        self.ingest(vec![InboundEvent::Message(captured)], Vec::new()).await?;
-        self.store
-            .find_message(owner, id, sent.telegram_message_id)
-            .await?
-            .ok_or_else(|| CrmError::not_found(Entity::Message, sent.telegram_message_id))
     }
 }

@@ -9,6 +9,7 @@ mod conversations;
 mod followups;
 mod imports;
 mod links;
+mod outgoing;
 mod parked;
 mod reminders;
 mod restore;
@@ -24,13 +25,14 @@ pub use self::conversations::ConversationUpdate;
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
 pub use self::imports::{RECENT_IMPORT_JOBS, import_job_key};
 pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar_link_key, code_key, user_link_key};
+pub use self::outgoing::{MAX_BOT_DOWNLOAD_BYTES, MAX_TELEGRAM_TEXT, MessageFile};
 pub use self::parked::{MAX_PARKED, MAX_PARKED_PAGE, ReceivedUpdate, Replay, UpdatesReport};
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::restore::RestoreReport;
 pub use self::search::{ConversationHit, HitRef, MessageHit};
 use crate::error::CrmError;
 use crate::event::{InboundEvent, IngestBatch, IngestReport};
-use crate::ports::{AvatarDirectory, Clock, Store, SystemClock, TelegramGateway};
+use crate::ports::{AvatarDirectory, Clock, FileCache, Store, SystemClock, TelegramGateway};
 use crate::priority::PriorityRules;
 
 /// Tuning of the service.
@@ -58,6 +60,7 @@ pub struct CrmService {
     clock: Arc<dyn Clock>,
     directory: Option<Arc<dyn AvatarDirectory>>,
     gateway: Option<Arc<dyn TelegramGateway>>,
+    files: Option<Arc<dyn FileCache>>,
     settings: Settings,
 }
 
@@ -66,6 +69,7 @@ impl std::fmt::Debug for CrmService {
         f.debug_struct("CrmService")
             .field("directory", &self.directory.is_some())
             .field("gateway", &self.gateway.is_some())
+            .field("files", &self.files.is_some())
             .field("settings", &self.settings)
             .finish_non_exhaustive()
     }
@@ -74,7 +78,7 @@ impl std::fmt::Debug for CrmService {
 impl CrmService {
     /// A service over `store` with the system clock, default settings, no OASIS and no Telegram.
     pub fn new(store: Arc<dyn Store>) -> Self {
-        Self { store, clock: Arc::new(SystemClock), directory: None, gateway: None, settings: Settings::default() }
+        Self { store, clock: Arc::new(SystemClock), directory: None, gateway: None, files: None, settings: Settings::default() }
     }
 
     /// Uses this clock.
@@ -95,6 +99,13 @@ impl CrmService {
     #[must_use]
     pub fn with_gateway(mut self, gateway: Arc<dyn TelegramGateway>) -> Self {
         self.gateway = Some(gateway);
+        self
+    }
+
+    /// Keeps files fetched from Telegram in this cache.
+    #[must_use]
+    pub fn with_file_cache(mut self, files: Arc<dyn FileCache>) -> Self {
+        self.files = Some(files);
         self
     }
 

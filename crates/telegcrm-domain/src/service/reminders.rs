@@ -123,7 +123,13 @@ impl CrmService {
                     continue;
                 };
                 let conversation = self.conversation(owner, current.conversation_id).await.ok().and_then(|c| c.contact_name.or(c.title));
-                match gateway.send_text(user.id, None, &reminder_text(&current, conversation.as_deref())).await {
+                let text = crate::ports::OutgoingText {
+                    chat_id: user.id,
+                    business_connection_id: None,
+                    text: reminder_text(&current, conversation.as_deref()),
+                    reply_to_message_id: None,
+                };
+                match gateway.send_text(text).await {
                     Ok(_) => {
                         self.mark_reminded(owner, current.id).await?;
                         round.sent += 1;

@@ -1,6 +1,6 @@
 //! Conversation routes.
 
-use actix_web::{HttpRequest, web};
+use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use telegcrm_domain::model::CustomFields;
 use telegcrm_domain::ports::ConversationFilter;
@@ -11,7 +11,7 @@ use utoipa::{IntoParams, ToSchema};
 use super::{PageQuery, flag, id, nullable, opt, page, query};
 use crate::app::AppState;
 use crate::auth::Caller;
-use crate::error::{ApiResult, Envelope, created, ok};
+use crate::error::{ApiError, ApiResult, Envelope, created, ok};
 use crate::openapi::{
     AUTH, BAD, BODY, CONFLICT, Errors, INVALID, Legacy, ListErrors, MISSING, ReadErrors, UNAVAILABLE, UPSTREAM, WriteErrors,
 };
@@ -207,23 +207,81 @@ pub async fn messages(state: State, caller: Caller, path: web::Path<String>, req
     Ok(ok(state.service.messages(caller.0, id(&path)?, &page).await?))
 }
 
-/// `{text}`
+/// `{text, replyToTelegramMessageId?}`
 #[derive(Debug, Deserialize, ToSchema)]
-#[serde(deny_unknown_fields)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 pub struct SendBody {
     /// The text: trimmed, then 1 to 4096 characters (Telegram's limit).
     #[schema(schema_with = crate::openapi::send_text)]
     text: String,
+    /// The Telegram message id, in this conversation, of the message this one answers.
+    #[serde(default)]
+    reply_to_telegram_message_id: Option<i64>,
 }
 
 /// POST /conversations/{id}/messages
 #[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/messages", operation_id = "sendMessage",
     tag = "conversations",
-    summary = "Send a text through Telegram (the business connection when the chat has one); stored as outgoing",
+    summary = "Send a text through Telegram (the business connection when the chat has one), as a reply when asked; stored as outgoing",
     params(("id" = Uuid, Path, description = "the conversation"), Legacy),
     request_body = SendBody,
     responses((status = 201, description = "the sent message", body = Envelope<Message>),
         Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn send(state: State, caller: Caller, path: web::Path<String>, body: web::Json<SendBody>) -> ApiResult {
-    Ok(created(state.service.send_message(caller.0, id(&path)?, &body.text).await?))
+    let body = body.into_inner();
+    Ok(created(state.service.send_reply(caller.0, id(&path)?, &body.text, body.reply_to_telegram_message_id).await?))
+}
+
+/// A message of a conversation, by its Telegram id.
+fn message_path(path: &(String, String)) -> Result<(ConversationId, i64), ApiError> {
+    let message =
+        path.1.trim().parse::<i64>().map_err(|_| ApiError::BadRequest(format!("telegramMessageId: {:?} is not a whole number", path.1)))?;
+    Ok((id(&path.0)?, message))
+}
+
+/// `{text}`
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EditBody {
+    /// The new text: trimmed, then 1 to 4096 characters (Telegram's limit).
+    #[schema(schema_with = crate::openapi::send_text)]
+    text: String,
+}
+
+/// PATCH /conversations/{id}/messages/{telegramMessageId}
+#[utoipa::path(patch, path = "/api/telegram-crm/conversations/{id}/messages/{telegramMessageId}", operation_id = "editMessage",
+    tag = "conversations",
+    summary = "Edit one of your text messages in Telegram (the business connection when the chat has one); the earlier text is kept in edits",
+    params(("id" = Uuid, Path, description = "the conversation"), ("telegramMessageId" = i64, Path, description = "the message"), Legacy),
+    request_body = EditBody,
+    responses((status = 200, description = "the edited message", body = Envelope<Message>),
+        Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | INVALID | UPSTREAM | UNAVAILABLE }>))]
+pub async fn edit_message(state: State, caller: Caller, path: web::Path<(String, String)>, body: web::Json<EditBody>) -> ApiResult {
+    let (conv, message) = message_path(&path)?;
+    Ok(ok(state.service.edit_message(caller.0, conv, message, &body.text).await?))
+}
+
+/// DELETE /conversations/{id}/messages/{telegramMessageId}
+#[utoipa::path(delete, path = "/api/telegram-crm/conversations/{id}/messages/{telegramMessageId}", operation_id = "deleteMessage",
+    tag = "conversations",
+    summary = "Delete one of your messages in Telegram (the business connection's rights permitting); kept here, marked deleted",
+    params(("id" = Uuid, Path, description = "the conversation"), ("telegramMessageId" = i64, Path, description = "the message"), Legacy),
+    responses((status = 200, description = "the message, marked deleted", body = Envelope<Message>),
+        Errors<{ BAD | AUTH | MISSING | CONFLICT | INVALID | UPSTREAM | UNAVAILABLE }>))]
+pub async fn delete_message(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult {
+    let (conv, message) = message_path(&path)?;
+    Ok(ok(state.service.delete_message(caller.0, conv, message).await?))
+}
+
+/// GET /conversations/{id}/messages/{telegramMessageId}/media
+#[utoipa::path(get, path = "/api/telegram-crm/conversations/{id}/messages/{telegramMessageId}/media", operation_id = "getMessageMedia",
+    tag = "conversations",
+    summary = "The message's file (photo, voice, video, document, sticker), fetched from Telegram once and then cached",
+    params(("id" = Uuid, Path, description = "the conversation"), ("telegramMessageId" = i64, Path, description = "the message"), Legacy),
+    responses((status = 200, description = "the file, with its content type", content_type = "application/octet-stream", body = Vec<u8>),
+        Errors<{ BAD | AUTH | MISSING | INVALID | UPSTREAM | UNAVAILABLE }>))]
+pub async fn media(state: State, caller: Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
+    let (conv, message) = message_path(&path)?;
+    let file = state.service.message_file(caller.0, conv, message).await?;
+    Ok(telegcrm_dashboard::media::response(&file))
 }

@@ -1,0 +1,245 @@
+//! What the CRM does in Telegram for the owner: send (as a reply, too), edit and delete their
+//! messages, mark a Business chat read, and fetch a message's file. Each is checked here before
+//! Telegram is called, so the owner reads why something cannot be done in the CRM's words; what
+//! Telegram accepted is then stored through the same capture rules as live updates.
+
+use crate::error::{CrmError, Entity, GatewayError};
+use crate::event::{CapturedDeletion, CapturedEdit, CapturedMessage, ChatInfo, InboundEvent};
+use crate::ids::{AvatarId, ConversationId};
+use crate::model::{Conversation, Media, Message, MessageDetails};
+use crate::page::PageRequest;
+use crate::ports::{OutgoingText, TelegramGateway};
+use crate::values::{Direction, MessageType};
+
+use super::CrmService;
+
+/// Telegram's limit for one text message.
+pub const MAX_TELEGRAM_TEXT: usize = 4096;
+/// The largest file the cloud Bot API lets a bot download (`getFile`).
+pub const MAX_BOT_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
+
+/// A message's file, as [`CrmService::message_file`] gives it.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct MessageFile {
+    /// What the message says of the file (type, name, size).
+    pub media: Media,
+    /// The kind of message (a photo, a voice note...), for readers that need a content type.
+    pub message_type: MessageType,
+    /// The bytes.
+    pub bytes: Vec<u8>,
+    /// Whether they came from the cache (not from Telegram).
+    pub cached: bool,
+}
+
+/// A text as Telegram takes it: trimmed, not empty, at most [`MAX_TELEGRAM_TEXT`] characters.
+fn checked_text(text: &str) -> Result<&str, CrmError> {
+    let text = text.trim();
+    if text.is_empty() {
+        return Err(CrmError::invalid("text", "must not be empty"));
+    }
+    if text.chars().count() > MAX_TELEGRAM_TEXT {
+        return Err(CrmError::invalid("text", format!("at most {MAX_TELEGRAM_TEXT} characters (Telegram's limit)")));
+    }
+    Ok(text)
+}
+
+impl CrmService {
+    /// Sends a text through Telegram (through the business connection when the chat came through
+    /// one) and stores what Telegram accepted as an outgoing message.
+    pub async fn send_message(&self, owner: AvatarId, id: ConversationId, text: &str) -> Result<Message, CrmError> {
+        self.send_reply(owner, id, text, None).await
+    }
+
+    /// Sends a text that answers `reply_to` (a Telegram message id of this conversation), or no
+    /// message when `None`.
+    pub async fn send_reply(&self, owner: AvatarId, id: ConversationId, text: &str, reply_to: Option<i64>) -> Result<Message, CrmError> {
+        let text = checked_text(text)?;
+        let conv = self.conversation(owner, id).await?;
+        if let Some(to) = reply_to {
+            self.store
+                .find_message(owner, id, to)
+                .await?
+                .ok_or_else(|| CrmError::invalid("replyToTelegramMessageId", format!("this conversation has no message {to}")))?;
+        }
+        let gateway = self.gateway()?;
+        let connection = self.acting_connection(owner, &conv, "reply").await?;
+        let by_business_bot = connection.is_some();
+        let out = OutgoingText {
+            chat_id: conv.telegram_chat_id,
+            business_connection_id: connection,
+            text: text.to_owned(),
+            reply_to_message_id: reply_to,
+        };
+        let sent = gateway.send_text(out).await?;
+        let captured = CapturedMessage {
+            chat: chat_of(&conv),
+            telegram_message_id: sent.telegram_message_id,
+            direction: Direction::Outgoing,
+            sender: sent.sender,
+            text: sent.text,
+            message_type: MessageType::Text,
+            media: None,
+            reply_to_telegram_message_id: reply_to,
+            sent_at: sent.sent_at,
+            details: MessageDetails { sent_by_business_bot: by_business_bot, ..MessageDetails::default() },
+        };
+        self.ingest(vec![InboundEvent::Message(captured)], Vec::new()).await?;
+        self.stored_message(owner, id, sent.telegram_message_id).await
+    }
+
+    /// Replaces the text of one of the owner's messages in Telegram, then here (the earlier
+    /// text kept in its edits). The same text again changes nothing and calls nobody.
+    pub async fn edit_message(
+        &self,
+        owner: AvatarId,
+        id: ConversationId,
+        telegram_message_id: i64,
+        text: &str,
+    ) -> Result<Message, CrmError> {
+        let text = checked_text(text)?;
+        let conv = self.conversation(owner, id).await?;
+        let message = self.stored_message(owner, id, telegram_message_id).await?;
+        if let Some(why) = message.refusal_to_edit(self.clock.now()) {
+            return Err(CrmError::invalid("message", why));
+        }
+        if message.content == text {
+            return Ok(message);
+        }
+        let gateway = self.gateway()?;
+        let connection = self.acting_connection(owner, &conv, "edit").await?;
+        let edited = gateway.edit_text(conv.telegram_chat_id, connection, telegram_message_id, text.to_owned()).await?;
+        let captured = CapturedMessage {
+            chat: chat_of(&conv),
+            telegram_message_id,
+            direction: message.direction,
+            sender: None,
+            text: edited.text,
+            message_type: message.message_type,
+            media: message.media.clone(),
+            reply_to_telegram_message_id: message.reply_to_telegram_message_id,
+            sent_at: message.sent_at,
+            details: MessageDetails::default(),
+        };
+        let at = edited.sent_at.max(message.edited_at.map_or(message.sent_at, |e| e + chrono::Duration::milliseconds(1)));
+        self.ingest(vec![InboundEvent::Edit(CapturedEdit { message: captured, edited_at: at })], Vec::new()).await?;
+        self.stored_message(owner, id, telegram_message_id).await
+    }
+
+    /// Deletes one of the owner's messages in Telegram, then marks it deleted here (its content
+    /// is kept, as for deletions Telegram reports).
+    pub async fn delete_message(&self, owner: AvatarId, id: ConversationId, telegram_message_id: i64) -> Result<Message, CrmError> {
+        let conv = self.conversation(owner, id).await?;
+        let message = self.stored_message(owner, id, telegram_message_id).await?;
+        let now = self.clock.now();
+        let business = conv.business_connection_id.is_some();
+        if let Some(why) = message.refusal_to_delete(business, now) {
+            return Err(CrmError::invalid("message", why));
+        }
+        let gateway = self.gateway()?;
+        let connection = self.acting_connection(owner, &conv, "delete").await?;
+        if let Some(c) = connection.as_deref()
+            && let Some(why) = self.business_connection(c).await?.and_then(|c| c.refusal_to_delete(&message))
+        {
+            return Err(CrmError::invalid("message", why));
+        }
+        gateway.delete_messages(conv.telegram_chat_id, connection, vec![telegram_message_id]).await?;
+        let deletion = CapturedDeletion { chat: conv.key(), telegram_message_ids: vec![telegram_message_id], deleted_at: now };
+        self.ingest(vec![InboundEvent::Deletion(deletion)], Vec::new()).await?;
+        self.stored_message(owner, id, telegram_message_id).await
+    }
+
+    /// In a Business chat whose connection lets the bot read (`can_read_messages`), marks the
+    /// newest incoming message read in the owner's Telegram. Telegram refusing, or being out of
+    /// reach, is logged and not the owner's error: the CRM's own read state is already stored.
+    pub async fn sync_read(&self, conv: &Conversation) {
+        let (Some(gateway), Some(c)) = (self.gateway.as_ref(), conv.business_connection_id.as_deref()) else { return };
+        if conv.key().is_imported_personal() {
+            return;
+        }
+        let result = async {
+            if !self.business_connection(c).await?.is_some_and(|c| c.may_read()) {
+                return Ok(());
+            }
+            let page = self.store.list_messages(conv.owner_avatar_id, conv.id, &PageRequest::first(20)?).await?;
+            let Some(newest) = page.items.iter().find(|m| m.direction == Direction::Incoming && m.deleted_at.is_none()) else {
+                return Ok(());
+            };
+            gateway.read_business_message(c.to_owned(), conv.telegram_chat_id, newest.telegram_message_id).await?;
+            Ok::<(), CrmError>(())
+        };
+        if let Err(e) = result.await {
+            tracing::warn!(conversation = %conv.id, error = %e, "could not mark the Business chat read in Telegram");
+        }
+    }
+
+    /// The file of a message, for the caller only: from the file cache when it holds it, else
+    /// from Telegram (then kept in the cache). A message without a file is not found; a file
+    /// over the 20 MB bots may download is refused before Telegram is asked.
+    pub async fn message_file(&self, owner: AvatarId, id: ConversationId, telegram_message_id: i64) -> Result<MessageFile, CrmError> {
+        let message = self.stored_message(owner, id, telegram_message_id).await?;
+        let media = message.media.ok_or_else(|| CrmError::not_found(Entity::Media, format!("{id}/{telegram_message_id}")))?;
+        if media.file_size.is_some_and(|n| n > MAX_BOT_DOWNLOAD_BYTES) {
+            return Err(GatewayError::FileTooLarge { max_bytes: MAX_BOT_DOWNLOAD_BYTES }.into());
+        }
+        // Telegram's file_unique_id names the same bytes for every bot and over time; an older
+        // message without one is cached under its file id.
+        let key = if media.file_unique_id.is_empty() { &media.file_id } else { &media.file_unique_id };
+        if let Some(bytes) = match &self.files {
+            Some(cache) => cache.get(key).await,
+            None => None,
+        } {
+            return Ok(MessageFile { media, message_type: message.message_type, bytes, cached: true });
+        }
+        let bytes = self.gateway()?.fetch_file(media.file_id.clone(), MAX_BOT_DOWNLOAD_BYTES).await?;
+        if let Some(cache) = &self.files {
+            cache.put(key, &bytes).await;
+        }
+        Ok(MessageFile { media, message_type: message.message_type, bytes, cached: false })
+    }
+
+    fn gateway(&self) -> Result<&dyn TelegramGateway, CrmError> {
+        Ok(self.gateway.as_deref().ok_or(GatewayError::NotConfigured)?)
+    }
+
+    /// One message of a conversation, by its Telegram id.
+    pub async fn stored_message(&self, owner: AvatarId, id: ConversationId, telegram_message_id: i64) -> Result<Message, CrmError> {
+        self.store
+            .find_message(owner, id, telegram_message_id)
+            .await?
+            .ok_or_else(|| CrmError::not_found(Entity::Message, telegram_message_id))
+    }
+
+    /// The Business connection to act through in `conv` (`None` for the bot's own chats), once
+    /// the CRM knows Telegram would let it: the chat works (the bot not removed, the group not
+    /// moved) and the connection is on and may reply. A personal chat imported before the
+    /// connection was known is acted on through the owner's connection now; without one the bot
+    /// would act from its own account. An unknown connection is left for Telegram to judge.
+    async fn acting_connection(&self, owner: AvatarId, conv: &Conversation, what: &str) -> Result<Option<String>, CrmError> {
+        if let Some(why) = conv.refusal_to_send() {
+            return Err(CrmError::invalid("conversation", why));
+        }
+        let connection = if conv.key().is_imported_personal() {
+            Some(self.business_connection_of(owner).await?.ok_or_else(|| {
+                CrmError::invalid(
+                    "conversation",
+                    format!(
+                        "this chat came from your Telegram export; connect the bot to your account with Telegram Business to {what} here"
+                    ),
+                )
+            })?)
+        } else {
+            conv.business_connection_id.clone()
+        };
+        if let Some(c) = connection.as_deref()
+            && let Some(why) = self.business_connection(c).await?.and_then(|c| c.refusal_to_send())
+        {
+            return Err(CrmError::invalid("conversation", why));
+        }
+        Ok(connection)
+    }
+}
+
+/// The chat of a conversation, as captured messages name it.
+fn chat_of(conv: &Conversation) -> ChatInfo {
+    ChatInfo { key: conv.key(), chat_type: conv.chat_type, title: conv.title.clone(), counterpart: None }
+}
