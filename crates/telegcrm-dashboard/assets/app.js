@@ -26,6 +26,16 @@
       if (form) { form.submit(); ev.preventDefault(); }
     }
   });
+  // A picture Telegram could not give says so instead of showing a broken image.
+  document.addEventListener("error", function (ev) {
+    var img = ev.target;
+    if (!img || img.tagName !== "IMG" || !img.classList.contains("file-image")) return;
+    var note = document.createElement("span");
+    note.className = "file-missing";
+    note.textContent = "The picture could not be loaded from Telegram.";
+    var link = img.closest("a");
+    (link || img).replaceWith(note);
+  }, true);
   // A form marked data-confirm asks first (deleting a message in Telegram cannot be undone).
   document.addEventListener("submit", function (ev) {
     var form = ev.target;

@@ -76,9 +76,71 @@ pub fn content_of(m: &Message) -> Content {
         plain(MessageType::Service, text)
     } else {
         let word = OTHER_CONTENT.iter().find(|(key, _)| m.rest.contains_key(*key)).map_or("message", |(_, word)| *word);
-        let text = m.caption.clone().unwrap_or_else(|| format!("[{word}]"));
+        let text = m.caption.clone().filter(|c| !c.trim().is_empty()).or_else(|| readable_other(m)).unwrap_or_else(|| format!("[{word}]"));
         plain(MessageType::Other, text)
     }
+}
+
+/// A sentence for content the CRM keeps as `other`: whose story, a checklist's tasks, a
+/// giveaway's winners, a paid post's price, an invoice, a game. `None` when the fields are not
+/// there in the shape expected (then the kind's word is shown).
+fn readable_other(m: &Message) -> Option<String> {
+    use serde_json::Value;
+    let str_of = |v: &Value, k: &str| v.get(k).and_then(Value::as_str).map(str::trim).filter(|s| !s.is_empty()).map(str::to_owned);
+    let n = |v: &Value, k: &str| v.get(k).and_then(Value::as_u64);
+    let name = |u: &Value| {
+        str_of(u, "title").or_else(|| str_of(u, "first_name").map(|f| full_name(&f, u.get("last_name").and_then(Value::as_str))))
+    };
+    if let Some(story) = m.rest.get("story") {
+        return Some(match story.get("chat").and_then(name) {
+            Some(who) => format!("Story from {who}"),
+            None => "Story".to_owned(),
+        });
+    }
+    if let Some(list) = m.rest.get("checklist") {
+        let tasks: Vec<String> = list
+            .get("tasks")
+            .and_then(Value::as_array)
+            .into_iter()
+            .flatten()
+            .filter_map(|t| {
+                let done = ["completed_by_user", "completed_by_chat", "completion_date"]
+                    .iter()
+                    .any(|k| t.get(*k).is_some_and(|v| !v.is_null() && v != 0));
+                Some(format!("{} {}", if done { "☑" } else { "☐" }, str_of(t, "text")?))
+            })
+            .collect();
+        let title = str_of(list, "title").unwrap_or_else(|| "Checklist".to_owned());
+        return Some(if tasks.is_empty() { title } else { format!("{title}: {}", tasks.join(" · ")) });
+    }
+    if let Some(g) = m.rest.get("giveaway") {
+        let winners = n(g, "winner_count")?;
+        let mut text = format!("Giveaway: {winners} winner{}", if winners == 1 { "" } else { "s" });
+        if let Some(at) = g.get("winners_selection_date").and_then(Value::as_i64).and_then(|d| chrono::DateTime::from_timestamp(d, 0)) {
+            text.push_str(&format!(", drawn {}", at.format("%Y-%m-%d")));
+        }
+        if let Some(prize) = str_of(g, "prize_description") {
+            text.push_str(&format!(" — {prize}"));
+        }
+        return Some(text);
+    }
+    if let Some(w) = m.rest.get("giveaway_winners") {
+        let names: Vec<String> = w.get("winners").and_then(Value::as_array).into_iter().flatten().filter_map(name).collect();
+        return Some(if names.is_empty() { "Giveaway winners".to_owned() } else { format!("Giveaway winners: {}", names.join(", ")) });
+    }
+    if let Some(p) = m.rest.get("paid_media") {
+        return Some(match n(p, "star_count") {
+            Some(stars) => format!("Paid media, {stars} ⭐"),
+            None => "Paid media".to_owned(),
+        });
+    }
+    if let Some(i) = m.rest.get("invoice") {
+        let title = str_of(i, "title").unwrap_or_else(|| "Invoice".to_owned());
+        let (amount, currency) = (n(i, "total_amount")?, str_of(i, "currency")?);
+        let price = if currency == "XTR" { format!("{amount} ⭐") } else { format!("{}.{:02} {currency}", amount / 100, amount % 100) };
+        return Some(format!("Invoice: {title}, {price}"));
+    }
+    m.rest.get("game").and_then(|g| str_of(g, "title")).map(|t| format!("Game: {t}"))
 }
 
 /// The largest photo size (by area, then file size). Telegram lists sizes smallest first, but

@@ -4,10 +4,11 @@
 use std::str::FromStr;
 
 use serde_json::Value;
+use telegcrm_domain::model::{Poll, PollOption};
 use telegcrm_domain::{EntityKind, ExternalReply, ForwardKind, ForwardOrigin, MessageDetails, Quote, TextEntity};
 
 use crate::content::full_name;
-use crate::wire::{Entity, Message};
+use crate::wire::{Entity, Labelled, Message};
 
 /// The details of `m`, whose text as captured is `text` (its text or caption).
 pub fn details_of(m: &Message, text: &str) -> MessageDetails {
@@ -49,6 +50,27 @@ pub fn details_of(m: &Message, text: &str) -> MessageDetails {
         reactions: Vec::new(),
         sent_by_business_bot: m.business_connection_id.is_some() && m.sender_business_bot.is_some(),
         from_offline: m.is_from_offline == Some(true),
+        poll: m.poll.as_ref().map(|p| {
+            Box::new(Poll {
+                question: p.question.clone(),
+                options: p
+                    .options
+                    .iter()
+                    .map(|o| PollOption {
+                        text: o.text().to_owned(),
+                        voters: match o {
+                            Labelled::Object { voter_count, .. } => *voter_count,
+                            Labelled::Plain(_) => 0,
+                        },
+                    })
+                    .collect(),
+                total_voters: p.total_voter_count,
+                is_quiz: p.kind.as_deref() == Some("quiz"),
+                multiple_answers: p.allows_multiple_answers == Some(true),
+                is_anonymous: p.is_anonymous != Some(false),
+                is_closed: p.is_closed == Some(true),
+            })
+        }),
     }
 }
 

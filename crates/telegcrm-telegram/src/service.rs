@@ -41,6 +41,14 @@ const SIMPLE_SERVICE: &[(&str, &str)] = &[
     ("checklist_tasks_added", "added checklist tasks"),
     ("paid_message_price_changed", "changed the price of messages"),
     ("direct_message_price_changed", "changed the price of direct messages"),
+    ("suggested_post_approved", "approved a suggested post"),
+    ("suggested_post_approval_failed", "could not approve a suggested post"),
+    ("suggested_post_declined", "declined a suggested post"),
+    ("suggested_post_paid", "was paid for a suggested post"),
+    ("suggested_post_refunded", "refunded a suggested post"),
+    ("chat_owner_left", "left the chat they owned"),
+    ("chat_owner_changed", "handed the chat to a new owner"),
+    ("gift_upgrade_sent", "upgraded a gift"),
 ];
 
 /// The sentence for a service message, or `None` when the message is not one.

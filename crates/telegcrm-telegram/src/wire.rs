@@ -118,10 +118,13 @@ pub struct Contact {
 #[derive(Clone, Debug, PartialEq, Eq, Deserialize)]
 #[serde(untagged)]
 pub enum Labelled {
-    /// `{"text": ...}`.
+    /// `{"text": ..., "voter_count": ...}`.
     Object {
         /// The text.
         text: String,
+        /// Votes for it (poll options).
+        #[serde(default, deserialize_with = "lenient_count")]
+        voter_count: u32,
     },
     /// A bare string.
     Plain(String),
@@ -131,7 +134,7 @@ impl Labelled {
     /// The text.
     pub fn text(&self) -> &str {
         match self {
-            Self::Object { text } | Self::Plain(text) => text,
+            Self::Object { text, .. } | Self::Plain(text) => text,
         }
     }
 }
@@ -145,6 +148,26 @@ pub struct Poll {
     /// The answers.
     #[serde(default)]
     pub options: Vec<Labelled>,
+    /// People who voted.
+    #[serde(default, deserialize_with = "lenient_count")]
+    pub total_voter_count: u32,
+    /// `regular` or `quiz`.
+    #[serde(rename = "type", default, deserialize_with = "lenient")]
+    pub kind: Option<String>,
+    /// Whether several options may be chosen.
+    #[serde(default, deserialize_with = "lenient")]
+    pub allows_multiple_answers: Option<bool>,
+    /// Whether votes are anonymous.
+    #[serde(default, deserialize_with = "lenient")]
+    pub is_anonymous: Option<bool>,
+    /// Whether the poll is closed.
+    #[serde(default, deserialize_with = "lenient")]
+    pub is_closed: Option<bool>,
+}
+
+/// A count read leniently: anything but a non-negative whole number is 0.
+fn lenient_count<'de, D: Deserializer<'de>>(d: D) -> Result<u32, D::Error> {
+    Ok(lenient::<D, u32>(d)?.unwrap_or(0))
 }
 
 /// A dice roll.

@@ -175,6 +175,11 @@ fn shared_contact_shows_name_and_phone() {
 fn poll_shows_question_and_options() {
     let m = ada_sends("poll", poll());
     assert_eq!((m.message_type, m.text.as_str()), (MessageType::Poll, "Which plan fits you? (Basic / Pro)"));
+    let p = m.details.poll.expect("the poll as data");
+    assert_eq!((p.question.as_str(), p.options.len()), ("Which plan fits you?", 2));
+    let odd = ada_sends("poll", json!({"question": "Q", "options": ["a", {"text": "b", "voter_count": "many"}], "total_voter_count": -1}));
+    let p = odd.details.poll.expect("an odd poll keeps what it can");
+    assert_eq!((p.options[1].text.as_str(), p.options[1].voters, p.total_voters), ("b", 0, 0));
 }
 
 #[test]
@@ -185,7 +190,9 @@ fn dice_shows_emoji_and_value() {
 
 #[test]
 fn a_story_or_an_unknown_content_is_other() {
-    assert_eq!(ada_sends("story", json!({"chat": channel(), "id": 17})).text, "[story]");
+    assert_eq!(ada_sends("story", json!({"chat": channel(), "id": 17})).text, "Story from Telegcrm News");
+    assert_eq!(ada_sends("story", json!({"id": 17})).text, "Story", "a story of a chat not named");
+    assert_eq!(ada_sends("game", json!({"description": "no title"})).text, "[game]", "an odd shape shows the kind's word");
     let m = ada_sends("hologram", json!({"size": 3}));
     assert_eq!((m.message_type, m.text.as_str()), (MessageType::Other, "[message]"));
 }

@@ -1,5 +1,5 @@
-//! What Telegram shows, shown: formatting, a forward, an album, reactions and a forum topic, in a
-//! supergroup's timeline (issue 11). Hostile links in formatting are not followed.
+//! What Telegram shows, shown: formatting, a forward, an album, reactions, a poll and a forum topic
+//! (and the topic alone), in a supergroup's timeline (issue 11). Hostile links in formatting are not followed.
 
 use serde_json::{Value, json};
 use telegcrm_testkit::fake_telegram::updates;
@@ -59,6 +59,8 @@ async fn a_forward_an_album_a_reaction_formatting_and_a_topic_are_shown() {
         json!({"type": "channel", "date": t - 86_400, "chat": updates::channel(), "message_id": 9}),
     );
     app.update(updates::update(0, "message", in_topic(forward, t + 2))).await;
+    let picture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/screenshots/contact-desktop.png")).unwrap();
+    app.telegram.add_file("AgACAgQAAxkBAAIBs_large", picture);
     for (id, caption) in [(43, Some("Two photos of the oak table")), (44, None)] {
         let mut photo = updates::with(updates::message(id, forum(), Some(ada.clone())), "photo", updates::photo_sizes());
         photo["media_group_id"] = json!("13579246801");
@@ -70,6 +72,13 @@ async fn a_forward_an_album_a_reaction_formatting_and_a_topic_are_shown() {
     let reactions = json!({"chat": forum(), "message_id": 41, "date": t + 5,
         "reactions": [{"type": {"type": "emoji", "emoji": "👍"}, "total_count": 2}, {"type": {"type": "emoji", "emoji": "🔥"}, "total_count": 1}]});
     app.update(updates::update(0, "message_reaction_count", reactions)).await;
+
+    // A poll in the General topic (no thread).
+    let mut poll = updates::message(45, forum(), Some(ada.clone()));
+    poll["date"] = json!(t + 6);
+    poll["poll"] = json!({"id": "1", "question": "Which finish?", "type": "regular", "is_anonymous": false, "total_voter_count": 3,
+        "options": [{"text": "Oiled", "voter_count": 2}, {"text": "Lacquered", "voter_count": 1}]});
+    app.update(updates::update(0, "message", poll)).await;
 
     let conv = conversations(&app.s, KEY_A).await.into_iter().find(|c| c["telegramChatId"] == updates::SUPERGROUP_ID).expect("the forum");
     let id = conv["id"].as_str().unwrap().to_owned();
@@ -86,7 +95,15 @@ async fn a_forward_an_album_a_reaction_formatting_and_a_topic_are_shown() {
         let reactions = b.named(Role::List, "Reactions").await.text().await.unwrap();
         assert!(reactions.contains("👍 2") && reactions.contains("🔥 1"), "{reactions}");
         assert_eq!(text_of(&b, ".topic").await, ["Topic: Orders"; 5].join("|"), "every message names its topic");
+        let options = b.named(Role::List, "Poll options").await.text().await.unwrap();
+        assert!(options.contains("Oiled") && options.contains("2 (66%)") && options.contains("Lacquered"), "{options}");
         std::fs::write(out_dir().join("conversation-telegram.png"), b.screenshot(false).await).unwrap();
+
+        // The topic alone: its messages, not the poll of the General topic.
+        b.named(Role::Link, "Orders").await.click().await.unwrap();
+        b.until("the topic's messages alone", || async { (count(&b, ".poll").await == 0).then_some(()) }).await;
+        assert_eq!(count(&b, "li.msg").await, 5);
+        assert!(b.url().await.query().is_some_and(|q| q.contains("topic=40")));
     })
     .await;
 }

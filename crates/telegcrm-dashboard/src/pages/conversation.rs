@@ -39,6 +39,10 @@ struct ConversationPage {
     reply_to: Option<(i64, String)>,
     /// The message being edited: its Telegram id (the draft holds its text).
     editing: Option<i64>,
+    /// The forum topics the loaded messages are in: id, name, whether it is the one shown.
+    topics: Vec<(i64, String, bool)>,
+    /// The topic shown alone, if any.
+    topic: Option<i64>,
     followups: Vec<FollowView>,
     priorities: Vec<Opt>,
     statuses: Vec<Opt>,
@@ -82,13 +86,18 @@ async fn timeline(
     id: ConversationId,
     before: Option<&str>,
     find: Option<MessageId>,
+    topic: Option<i64>,
 ) -> Result<(Vec<Message>, Option<String>), PageError> {
     let mut page = page_req(ctx, before, PAGE)?;
     let mut all = Vec::new();
     let mut next;
     let mut rounds = 0;
     loop {
-        let got = dash.service.messages(ctx.avatar(), id, &page).await.map_err(|e| ctx.err(e))?;
+        let got = match topic {
+            Some(t) => dash.service.topic_messages(ctx.avatar(), id, t, &page).await,
+            None => dash.service.messages(ctx.avatar(), id, &page).await,
+        }
+        .map_err(|e| ctx.err(e))?;
         all.extend(got.items);
         next = got.next_cursor;
         rounds += 1;
@@ -130,11 +139,13 @@ async fn show(
         conv = dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
     }
     let find = q.get("m").and_then(|m| m.parse::<MessageId>().ok());
-    let (messages, older) = timeline(dash, ctx, id, q.get("before"), find).await?;
+    let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
+    let (messages, older) = timeline(dash, ctx, id, q.get("before"), find, topic).await?;
     let now = dash.service.now();
     let fu =
         dash.service.list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let item = ConvItem::new(&conv, now);
+    let views = views(dash, &messages, &conv);
     let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.avatar(), id, tg).await.ok() };
     let reply_to = match reply_to {
         Some(tg) => find_tg(tg).await.map(|m| (tg, m.preview())),
@@ -167,7 +178,9 @@ async fn show(
             statuses: opts(ConversationStatus::ALL.iter().map(|s| s.as_str()), item.status),
             c: item,
             older,
-            messages: views(dash, &messages, &conv),
+            topics: super::view::topics(&views, topic),
+            topic,
+            messages: views,
             notice,
             draft,
             reply_to,
@@ -192,7 +205,8 @@ pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Res
     let id = conv_id(&ctx, &path)?;
     let q = Fields::parse(req.query_string().as_bytes());
     let conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
-    let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None).await?;
+    let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
+    let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None, topic).await?;
     let csrf = ctx.session.csrf.clone();
     render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv), csrf })
 }
@@ -205,7 +219,7 @@ pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Re
     if conv.unread_count > 0 {
         dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
     }
-    let (messages, older) = timeline(&dash, &ctx, id, None, None).await?;
+    let (messages, older) = timeline(&dash, &ctx, id, None, None, None).await?;
     let csrf = ctx.session.csrf.clone();
     render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv), csrf })
 }

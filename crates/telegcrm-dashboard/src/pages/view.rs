@@ -207,6 +207,10 @@ pub struct MsgView {
     pub reactions: Vec<(String, u32)>,
     /// The forum topic: its name when a loaded message names it, else `#id`.
     pub topic: Option<String>,
+    /// The forum topic's id.
+    pub topic_id: Option<i64>,
+    /// A poll: its question, options with votes and share (percent), and a summary line.
+    pub poll: Option<PollView>,
     /// The album id, when the message is part of one.
     pub album: Option<String>,
     /// Whether the message continues the album of the message before it (shown as one).
@@ -309,6 +313,8 @@ impl MsgView {
                 })
                 .collect(),
             topic: m.details.topic_id.map(|t| format!("#{t}")),
+            topic_id: m.details.topic_id,
+            poll: m.details.poll.as_deref().map(PollView::new),
             album: m.details.media_group_id.clone(),
             album_more: false,
             flags: [(m.details.sent_by_business_bot, "sent by bot"), (m.details.from_offline, "away message")]
@@ -348,12 +354,56 @@ pub fn name_topics(views: &mut [MsgView], messages: &[Message]) {
     }
 }
 
+/// The topics of the views, in the order they first appear, with their names (as
+/// [`name_topics`] set them) and whether each is `shown`.
+pub fn topics(views: &[MsgView], shown: Option<i64>) -> Vec<(i64, String, bool)> {
+    let mut out: Vec<(i64, String, bool)> = Vec::new();
+    for v in views {
+        if let (Some(id), Some(name)) = (v.topic_id, &v.topic)
+            && !out.iter().any(|(t, _, _)| *t == id)
+        {
+            out.push((id, name.clone(), shown == Some(id)));
+        }
+    }
+    out
+}
+
 /// Marks each message that continues the album of the one before it, so that the timeline
 /// shows an album as one.
 pub fn join_albums(views: &mut [MsgView]) {
     for i in 1..views.len() {
         let same = views[i].album.is_some() && views[i].album == views[i - 1].album && views[i].side == views[i - 1].side;
         views[i].album_more = same;
+    }
+}
+
+/// A poll as the timeline shows it.
+#[derive(Debug, Clone)]
+pub struct PollView {
+    /// The question.
+    pub question: String,
+    /// Each option: text, votes, share of the votes in percent.
+    pub options: Vec<(String, u32, u32)>,
+    /// "12 votes · quiz · closed".
+    pub summary: String,
+}
+
+impl PollView {
+    fn new(p: &telegcrm_domain::model::Poll) -> Self {
+        let votes: u32 = p.options.iter().map(|o| o.voters).sum();
+        let options = p
+            .options
+            .iter()
+            .map(|o| (o.text.clone(), o.voters, if votes == 0 { 0 } else { (u64::from(o.voters) * 100 / u64::from(votes)) as u32 }))
+            .collect();
+        let mut parts = vec![format!("{} vote{}", p.total_voters, if p.total_voters == 1 { "" } else { "s" })];
+        parts.extend(
+            [(p.is_quiz, "quiz"), (p.multiple_answers, "several answers"), (!p.is_anonymous, "public votes"), (p.is_closed, "closed")]
+                .into_iter()
+                .filter(|(on, _)| *on)
+                .map(|(_, w)| w.to_owned()),
+        );
+        Self { question: p.question.clone(), options, summary: parts.join(" · ") }
     }
 }
 

@@ -146,6 +146,51 @@ pub struct MessageDetails {
     /// In a Business chat: an away or greeting message Telegram sent while the owner was offline.
     #[serde(default, skip_serializing_if = "is_false")]
     pub from_offline: bool,
+    /// A poll: its question, options and votes as Telegram last showed them.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub poll: Option<Box<Poll>>,
+}
+
+/// A poll (Telegram's `Poll`), as the message carrying it showed it.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct Poll {
+    /// The question.
+    pub question: String,
+    /// The options, in Telegram's order.
+    pub options: Vec<PollOption>,
+    /// People who voted.
+    #[serde(default)]
+    pub total_voters: u32,
+    /// A quiz (one correct answer) rather than a regular poll.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_quiz: bool,
+    /// Whether voters may choose several options.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub multiple_answers: bool,
+    /// Whether voters stay anonymous.
+    #[serde(default = "yes")]
+    pub is_anonymous: bool,
+    /// Whether it no longer takes votes.
+    #[serde(default, skip_serializing_if = "is_false")]
+    pub is_closed: bool,
+}
+
+fn yes() -> bool {
+    true
+}
+
+/// One option of a poll.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "openapi", derive(utoipa::ToSchema))]
+#[serde(rename_all = "camelCase")]
+pub struct PollOption {
+    /// Its text.
+    pub text: String,
+    /// Votes for it.
+    #[serde(default)]
+    pub voters: u32,
 }
 
 #[allow(clippy::trivially_copy_pass_by_ref)] // serde's skip_serializing_if passes a reference

@@ -13,7 +13,7 @@ mod recount;
 pub use chat_state::{BotMembership, ChatState};
 pub use contact::{Contact, ContactChange};
 pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
-pub use details::{ExternalReply, ForwardOrigin, MessageDetails, Quote, Reaction, Run, TextEntity, runs};
+pub use details::{ExternalReply, ForwardOrigin, MessageDetails, Poll, PollOption, Quote, Reaction, Run, TextEntity, runs};
 pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
 pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};
 pub use parked::{MAX_PARKED_ERROR_CHARS, MAX_PARKED_RAW_BYTES, ParkedUpdate};

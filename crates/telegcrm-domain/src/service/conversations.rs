@@ -23,6 +23,9 @@ pub struct ConversationUpdate {
     pub custom_fields: Option<CustomFields>,
 }
 
+/// How many pages of a conversation's messages one page of a topic reads at most.
+pub const TOPIC_SCAN_PAGES: usize = 10;
+
 /// The longest summary, in characters.
 const MAX_SUMMARY: usize = 10_000;
 /// The largest custom fields object, serialised.
@@ -115,6 +118,35 @@ impl CrmService {
     async fn change_conversation(&self, owner: AvatarId, id: ConversationId, change: ConversationChange) -> Result<Conversation, CrmError> {
         let now = self.clock.now();
         self.store.update_conversation(owner, id, &change, now).await?.ok_or_else(|| CrmError::not_found(Entity::Conversation, id))
+    }
+
+    /// A page of the messages of one forum topic of a conversation, newest first. Stores list
+    /// a conversation's messages; this reads at most [`TOPIC_SCAN_PAGES`] of their pages for one
+    /// page of a topic, each no larger than what is still missing, so the store's cursor always
+    /// follows the last message read: a page may hold fewer messages than asked (a quiet topic),
+    /// and `nextCursor` carries on from there.
+    pub async fn topic_messages(
+        &self,
+        owner: AvatarId,
+        id: ConversationId,
+        topic: i64,
+        page: &PageRequest,
+    ) -> Result<Page<Message>, CrmError> {
+        self.conversation(owner, id).await?;
+        let want = page.limit.get();
+        let mut items = Vec::with_capacity(want);
+        let mut cursor = page.cursor;
+        for _ in 0..TOPIC_SCAN_PAGES {
+            let missing = u32::try_from(want - items.len()).unwrap_or(1);
+            let req = PageRequest { limit: crate::page::Limit::new(missing)?, cursor: cursor.take() };
+            let got = self.store.list_messages(owner, id, &req).await?;
+            items.extend(got.items.into_iter().filter(|m| m.details.topic_id == Some(topic)));
+            cursor = got.next_cursor;
+            if cursor.is_none() || items.len() >= want {
+                break;
+            }
+        }
+        Ok(Page { items, next_cursor: cursor })
     }
 
     /// A page of a conversation's messages, newest first.

@@ -21,7 +21,7 @@ use chrono::{DateTime, Utc};
 
 pub use self::check::{CHECK_LISTS_PARKED, CheckReport, Difference};
 pub use self::contacts::ContactUpdate;
-pub use self::conversations::ConversationUpdate;
+pub use self::conversations::{ConversationUpdate, TOPIC_SCAN_PAGES};
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
 pub use self::imports::{RECENT_IMPORT_JOBS, import_job_key};
 pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar_link_key, code_key, user_link_key};

@@ -194,6 +194,11 @@ pub struct MessagesQuery {
     /// Alias of `before` (used when `before` is absent).
     #[param(schema_with = crate::openapi::keyset_cursor)]
     cursor: Option<String>,
+    /// Only the messages of this forum topic (its `topicId`); a page may then hold fewer than
+    /// `limit` messages, and `nextCursor` carries on.
+    #[param(value_type = Option<i64>, rename = "topicId")]
+    #[serde(rename = "topicId")]
+    topic_id: Option<String>,
 }
 
 /// GET /conversations/{id}/messages
@@ -204,7 +209,13 @@ pub struct MessagesQuery {
 pub async fn messages(state: State, caller: Caller, path: web::Path<String>, req: HttpRequest) -> ApiResult {
     let q: MessagesQuery = query(&req)?;
     let page = page(q.limit.as_deref(), q.before.as_deref().or(q.cursor.as_deref()))?;
-    Ok(ok(state.service.messages(caller.0, id(&path)?, &page).await?))
+    match q.topic_id.as_deref().map(str::trim) {
+        None => Ok(ok(state.service.messages(caller.0, id(&path)?, &page).await?)),
+        Some(t) => {
+            let topic = t.parse::<i64>().map_err(|_| ApiError::BadRequest(format!("topicId: {t:?} is not a whole number")))?;
+            Ok(ok(state.service.topic_messages(caller.0, id(&path)?, topic, &page).await?))
+        }
+    }
 }
 
 /// `{text, replyToTelegramMessageId?}`

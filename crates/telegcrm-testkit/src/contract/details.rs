@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 use telegcrm_domain::event::{CapturedMessage, CapturedReaction, InboundEvent, ReactionChange};
+use telegcrm_domain::model::{Poll, PollOption};
 use telegcrm_domain::ports::Store;
 use telegcrm_domain::{EntityKind, ExternalReply, ForwardKind, ForwardOrigin, MessageDetails, Quote, Reaction, TextEntity};
 
@@ -55,6 +56,15 @@ fn detailed(m: CapturedMessage) -> CapturedMessage {
         reactions: Vec::new(),
         sent_by_business_bot: true,
         from_offline: true,
+        poll: Some(Box::new(Poll {
+            question: "Lieferung: Montag oder Dienstag?".into(),
+            options: vec![PollOption { text: "Montag".into(), voters: 3 }, PollOption { text: "Dienstag 🚚".into(), voters: 0 }],
+            total_voters: 3,
+            is_quiz: false,
+            multiple_answers: true,
+            is_anonymous: false,
+            is_closed: true,
+        })),
     };
     CapturedMessage { details, ..m }
 }
@@ -131,4 +141,32 @@ pub async fn reactions_change_the_message_only(store: Arc<dyn Store>) {
     });
     crm.ingest([cleared]).await;
     assert!(crm.messages(&chat).await.remove(0).details.is_empty());
+}
+
+/// One forum topic's messages page through newest first, each once, none of another topic, on
+/// the store's own cursor (`CrmService::topic_messages`).
+pub async fn a_topics_messages_page_through_each_once(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let chat = telegcrm_domain::event::ChatInfo {
+        chat_type: telegcrm_domain::ChatType::Supergroup,
+        ..crate::fixtures::group_chat(crm.owner, -1_007, "Forum")
+    };
+    let events = (1..=30).map(|i| {
+        let topic = [None, Some(7), Some(8)][(i % 3) as usize];
+        let m = incoming(&chat, i, &format!("message {i}"), at(i));
+        msg(CapturedMessage { details: MessageDetails { topic_id: topic, ..MessageDetails::default() }, ..m })
+    });
+    crm.ingest(events.collect::<Vec<_>>()).await;
+    let conv = crm.conversation(&chat).await;
+    let seen = super::all_pages(4, async |p| crm.service.topic_messages(crm.owner, conv.id, 7, &p).await.unwrap()).await;
+    let ids: Vec<i64> = seen.iter().map(|m| m.telegram_message_id).collect();
+    let want: Vec<i64> = (1..=30).rev().filter(|i| i % 3 == 1).collect();
+    assert_eq!(ids, want);
+    let first = crm.service.topic_messages(crm.owner, conv.id, 7, &telegcrm_domain::PageRequest::first(3).unwrap()).await.unwrap();
+    assert!(first.items.len() <= 3 && first.next_cursor.is_some());
+    let other = crm.other_owner();
+    assert!(
+        other.service.topic_messages(other.owner, conv.id, 7, &telegcrm_domain::PageRequest::default()).await.is_err(),
+        "another owner's conversation is not found"
+    );
 }

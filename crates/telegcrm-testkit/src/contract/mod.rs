@@ -68,6 +68,7 @@ macro_rules! __store_contract_cases {
             plain capture::business_chat_joins_the_chat_imported_before_the_connection,
             plain details::message_details_read_back_as_captured,
             plain details::reactions_change_the_message_only,
+            plain details::a_topics_messages_page_through_each_once,
             plain chats::the_bots_standing_in_a_chat_is_kept,
             plain chats::a_group_moved_to_a_supergroup_carries_its_work_over,
             plain restore::restored_records_read_back_as_they_were_and_only_once,
