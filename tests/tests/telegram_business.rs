@@ -316,3 +316,61 @@ async fn a_photo_is_fetched_from_telegram_once_and_a_file_over_20_mb_is_refused(
     let other = s.call(KEY_B, "GET", &format!("conversations/{id}/messages/401/media"), None).await;
     assert_eq!(other.0, 404, "another owner's file is not found");
 }
+
+#[tokio::test]
+async fn a_photo_and_a_document_are_sent_by_upload_and_a_file_over_50_mb_is_refused() {
+    let fake = FakeTelegram::start();
+    let s = start_telegram(&fake, "webhook", None);
+    assert_eq!(s.webhook(&updates::business_connection_update(1, true)).await, 200);
+    assert_eq!(s.webhook(&updates::business_message_update(2, 301, false, "Can you send a photo of it?")).await, 200);
+    let id = conversations(&s, KEY_A).await[0]["id"].as_str().unwrap().to_owned();
+    let post = |form: reqwest::multipart::Form| {
+        let req = s.http().post(s.url(&format!("conversations/{id}/files"))).header("X-API-Key", KEY_A).multipart(form);
+        async move {
+            let res = req.send().await.unwrap();
+            (res.status().as_u16(), res.json::<Value>().await.unwrap_or(Value::Null))
+        }
+    };
+    let file = |bytes: Vec<u8>, name: &str| reqwest::multipart::Part::bytes(bytes).file_name(name.to_owned());
+
+    let jpeg = b"\xFF\xD8\xFF\xE0 the desk".to_vec();
+    let form = reqwest::multipart::Form::new()
+        .part("file", file(jpeg.clone(), "../desk photo.jpg"))
+        .text("caption", "Here it is")
+        .text("replyToTelegramMessageId", "301");
+    let (status, body) = post(form).await;
+    assert_eq!(status, 201, "{body}");
+    let sent = result(&body).clone();
+    assert_eq!(
+        (sent["messageType"].as_str(), sent["content"].as_str(), sent["replyToTelegramMessageId"].as_i64()),
+        (Some("photo"), Some("Here it is"), Some(301))
+    );
+    let up = &fake.uploads()[0];
+    assert_eq!(
+        (up.method.as_str(), up.file_name.as_str(), up.bytes.clone()),
+        ("sendPhoto", "desk photo.jpg", jpeg.clone()),
+        "the name loses its path"
+    );
+    assert_eq!(up.params["business_connection_id"], updates::CONNECTION_ID);
+    // What was sent can be shown again: Telegram's copy, by getFile.
+    let tg = sent["telegramMessageId"].as_i64().unwrap();
+    let res = s.http().get(s.url(&format!("conversations/{id}/messages/{tg}/media"))).header("X-API-Key", KEY_A).send().await.unwrap();
+    assert_eq!(res.bytes().await.unwrap().to_vec(), jpeg);
+
+    let (status, body) = post(reqwest::multipart::Form::new().part("file", file(b"%PDF-1.7 offer".to_vec(), "Angebot.pdf"))).await;
+    assert_eq!(status, 201, "{body}");
+    assert_eq!(
+        (result(&body)["messageType"].as_str(), result(&body)["media"]["fileName"].as_str()),
+        (Some("document"), Some("Angebot.pdf"))
+    );
+
+    let (status, body) = post(reqwest::multipart::Form::new().text("caption", "no file")).await;
+    assert_error(status, &body, 400, "bad_request");
+    let (status, body) = post(reqwest::multipart::Form::new().part("file", file(Vec::new(), "empty.txt"))).await;
+    assert_error(status, &body, 422, "unprocessable");
+    let (status, body) = post(reqwest::multipart::Form::new().part("file", file(vec![0; 50 * 1024 * 1024 + 1], "huge.bin"))).await;
+    assert_error(status, &body, 413, "payload_too_large");
+    assert_eq!(fake.uploads().len(), 2, "nothing refused reached Telegram");
+    let (status, _) = s.call(KEY_B, "POST", &format!("conversations/{id}/files"), None).await;
+    assert!(status == 404 || status == 415 || status == 400, "another owner cannot send here: {status}");
+}

@@ -8,6 +8,7 @@
 
 pub mod assets;
 mod events;
+pub mod form;
 pub mod media;
 mod pages;
 pub mod session;

@@ -325,6 +325,10 @@ pub struct SentMessage {
     pub text: String,
     /// Our bot, as the sender.
     pub sender: Option<crate::event::TelegramUser>,
+    /// What it carries (text, or the photo or document sent).
+    pub message_type: crate::values::MessageType,
+    /// The file, as Telegram keeps it, for a photo or document.
+    pub media: Option<crate::model::Media>,
 }
 
 /// A text to send to a chat.
@@ -340,12 +344,32 @@ pub struct OutgoingText {
     pub reply_to_message_id: Option<i64>,
 }
 
+/// A file to send to a chat, from a file on disk.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct OutgoingFile {
+    /// The chat.
+    pub chat_id: i64,
+    /// The business connection to send through, if any.
+    pub business_connection_id: Option<String>,
+    /// Where the file is; its file name is the one Telegram shows.
+    pub path: std::path::PathBuf,
+    /// As a photo (Telegram recompresses it and shows it inline), else as a document.
+    pub as_photo: bool,
+    /// The caption.
+    pub caption: Option<String>,
+    /// The message of the chat this one answers.
+    pub reply_to_message_id: Option<i64>,
+}
+
 /// Sending, editing, deleting and reading through Telegram, and fetching its files.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
 pub trait TelegramGateway: Send + Sync {
     /// Sends a text to a chat, through the business connection when one is given.
     async fn send_text(&self, text: OutgoingText) -> Result<SentMessage, GatewayError>;
+
+    /// Sends a photo or a document, through the business connection when one is given.
+    async fn send_file(&self, file: OutgoingFile) -> Result<SentMessage, GatewayError>;
 
     /// Replaces the text of a message the owner or the bot sent; the answer's `sent_at` is when
     /// Telegram says it was edited.

@@ -77,7 +77,16 @@ async fn sending_goes_through_the_business_connection_and_is_stored_as_outgoing(
             reply_to_message_id: None,
         }))
         .times(1)
-        .returning(|out| Ok(SentMessage { telegram_message_id: 99, sent_at: t(11, 0), text: out.text, sender: None }));
+        .returning(|out| {
+            Ok(SentMessage {
+                telegram_message_id: 99,
+                sent_at: t(11, 0),
+                text: out.text,
+                sender: None,
+                message_type: MessageType::Text,
+                media: None,
+            })
+        });
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, Some("bc-77")).await;
     assert_eq!(conv.unread_count, 2);
@@ -106,7 +115,16 @@ async fn an_imported_personal_chat_is_answered_through_the_owners_business_conne
             reply_to_message_id: None,
         }))
         .times(1)
-        .returning(|out| Ok(SentMessage { telegram_message_id: 77, sent_at: t(11, 0), text: out.text, sender: None }));
+        .returning(|out| {
+            Ok(SentMessage {
+                telegram_message_id: 77,
+                sent_at: t(11, 0),
+                text: out.text,
+                sender: None,
+                message_type: MessageType::Text,
+                media: None,
+            })
+        });
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, Some(ChatKey::IMPORTED_PERSONAL)).await;
 
@@ -265,12 +283,19 @@ async fn business_replies_edits_deletes_and_reads_go_to_telegram_as_the_rights_a
         .expect_send_text()
         .with(eq(OutgoingText { chat_id: 5001, business_connection_id: bc(), text: "Friday?".into(), reply_to_message_id: Some(2) }))
         .times(1)
-        .returning(|out| Ok(SentMessage { telegram_message_id: 99, sent_at: t(11, 0), text: out.text, sender: None }));
-    gateway
-        .expect_edit_text()
-        .with(eq(5001), eq(bc()), eq(99), eq("Friday, 10:00?".to_owned()))
-        .times(1)
-        .returning(|_, _, id, text| Ok(SentMessage { telegram_message_id: id, sent_at: t(11, 5), text, sender: None }));
+        .returning(|out| {
+            Ok(SentMessage {
+                telegram_message_id: 99,
+                sent_at: t(11, 0),
+                text: out.text,
+                sender: None,
+                message_type: MessageType::Text,
+                media: None,
+            })
+        });
+    gateway.expect_edit_text().with(eq(5001), eq(bc()), eq(99), eq("Friday, 10:00?".to_owned())).times(1).returning(|_, _, id, text| {
+        Ok(SentMessage { telegram_message_id: id, sent_at: t(11, 5), text, sender: None, message_type: MessageType::Text, media: None })
+    });
     gateway.expect_delete_messages().with(eq(5001), eq(bc()), eq(vec![99])).times(1).returning(|_, _, _| Ok(()));
     // The newest incoming message is marked read; Telegram refusing it is logged and the CRM's own
     // read state stands.
@@ -309,4 +334,42 @@ async fn business_replies_edits_deletes_and_reads_go_to_telegram_as_the_rights_a
     service.ingest(vec![incoming(owner, Some("bc-r"), 3, "ok")], vec![]).await.unwrap();
     let read = service.mark_read(owner, conv.id).await.unwrap();
     assert_eq!(read.unread_count, 0);
+}
+
+#[tokio::test]
+async fn files_are_checked_before_telegram_and_go_as_photos_only_when_they_are_pictures() {
+    let owner = AvatarId::new();
+    let mut gateway = MockTelegramGateway::new();
+    gateway.expect_send_file().withf(|f| !f.as_photo && f.caption.is_none()).times(1).returning(|f| {
+        Ok(SentMessage {
+            telegram_message_id: 70,
+            sent_at: t(11, 0),
+            text: String::new(),
+            sender: None,
+            message_type: MessageType::Document,
+            media: Some(telegcrm_domain::Media {
+                file_name: f.path.file_name().map(|n| n.to_string_lossy().into_owned()),
+                ..Default::default()
+            }),
+        })
+    });
+    let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
+    let conv = seeded(&service, owner, None).await;
+    let file = |name: &str, size: u64, caption: &str| telegcrm_domain::service::FileToSend {
+        path: std::path::PathBuf::from(format!("/tmp/x/{name}")),
+        size,
+        caption: caption.into(),
+        reply_to: None,
+    };
+    assert!(file("a.JPG", 10, "").as_photo() && file("b.webp", 10, "").as_photo());
+    assert!(!file("c.jpg", telegcrm_domain::service::MAX_PHOTO_BYTES + 1, "").as_photo(), "a large picture goes as a document");
+    assert!(!file("d.svg", 10, "").as_photo() && !file("e", 10, "").as_photo());
+    for (f, field) in
+        [(file("a.pdf", 0, ""), "file"), (file("a.pdf", 51 << 20, ""), "file"), (file("a.pdf", 9, &"x".repeat(1025)), "caption")]
+    {
+        let err = service.send_file(owner, conv.id, f).await.unwrap_err();
+        assert!(matches!(err, CrmError::Invalid { field: f, .. } if f == field), "{err}");
+    }
+    let sent = service.send_file(owner, conv.id, file("offer.pdf", 9, "  ")).await.unwrap();
+    assert_eq!((sent.message_type, sent.media.and_then(|m| m.file_name)), (MessageType::Document, Some("offer.pdf".into())));
 }

@@ -37,6 +37,9 @@ pub enum ApiError {
     /// An uploaded export refused: too large (413), empty or not an export (400).
     #[error(transparent)]
     Upload(#[from] telegcrm_import::upload::UploadError),
+    /// A file to send refused while reading its form: too large (413), not a form (400).
+    #[error(transparent)]
+    Form(#[from] telegcrm_dashboard::form::FormError),
     /// The body is not JSON.
     #[error("{0}")]
     UnsupportedMediaType(String),
@@ -53,7 +56,7 @@ impl From<actix_multipart::MultipartError> for ApiError {
         use actix_multipart::MultipartError as M;
         match e {
             M::ContentTypeMissing | M::ContentTypeParse | M::ContentTypeIncompatible => {
-                Self::UnsupportedMediaType("send the export as multipart/form-data, in a field named file".into())
+                Self::UnsupportedMediaType("send multipart/form-data, the file in a field named file".into())
             }
             other => Self::BadRequest(format!("unreadable multipart body: {other}")),
         }
@@ -159,6 +162,11 @@ impl ResponseError for ApiError {
                 UploadError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
                 UploadError::Empty | UploadError::NotAnExport(_) | UploadError::BadField(_) => StatusCode::BAD_REQUEST,
                 UploadError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            },
+            Self::Form(e) => match e {
+                telegcrm_dashboard::form::FormError::TooLarge { .. } => StatusCode::PAYLOAD_TOO_LARGE,
+                telegcrm_dashboard::form::FormError::Bad(_) | telegcrm_dashboard::form::FormError::Refused => StatusCode::BAD_REQUEST,
+                telegcrm_dashboard::form::FormError::Io(_) => StatusCode::INTERNAL_SERVER_ERROR,
             },
             Self::UnsupportedMediaType(_) => StatusCode::UNSUPPORTED_MEDIA_TYPE,
             Self::Unprocessable(_) => StatusCode::UNPROCESSABLE_ENTITY,

@@ -7,9 +7,10 @@
 use std::time::Duration;
 
 use frankenstein::client_reqwest::Bot;
+use frankenstein::input_file::{FileUpload, InputFile};
 use frankenstein::methods::{
     DeleteBusinessMessagesParams, DeleteMessagesParams, DeleteWebhookParams, EditMessageTextParams, GetFileParams, GetUpdatesParams,
-    ReadBusinessMessageParams, SendMessageParams, SetWebhookParams,
+    ReadBusinessMessageParams, SendDocumentParams, SendMessageParams, SendPhotoParams, SetWebhookParams,
 };
 use frankenstein::response::MethodResponse;
 use frankenstein::types::{AllowedUpdate, ReplyParameters};
@@ -214,6 +215,43 @@ impl TelegramApi {
             .maybe_reply_parameters(reply)
             .build();
         self.call("sendMessage", Some(params), CALL_TIMEOUT).await
+    }
+
+    /// `sendPhoto` or `sendDocument` of the file at `path` (multipart/form-data; Telegram shows
+    /// the path's file name), through the business connection when one is given.
+    pub async fn send_file(
+        &self,
+        chat_id: i64,
+        business_connection_id: Option<String>,
+        path: &std::path::Path,
+        as_photo: bool,
+        caption: Option<String>,
+        reply_to: Option<i64>,
+    ) -> Result<wire::Message, ApiError> {
+        let reply = reply_to.and_then(|id| i32::try_from(id).ok()).map(|id| ReplyParameters::builder().message_id(id).build());
+        let upload = FileUpload::InputFile(InputFile { path: path.to_owned() });
+        let (method, field) = if as_photo { ("sendPhoto", "photo") } else { ("sendDocument", "document") };
+        let request = if as_photo {
+            let params = SendPhotoParams::builder()
+                .chat_id(chat_id)
+                .photo(upload)
+                .maybe_caption(caption)
+                .maybe_business_connection_id(business_connection_id)
+                .maybe_reply_parameters(reply)
+                .build();
+            self.bot.request_with_form_data::<_, MethodResponse<Value>>(method, params, vec![(field, path.to_owned())]).await
+        } else {
+            let params = SendDocumentParams::builder()
+                .chat_id(chat_id)
+                .document(upload)
+                .maybe_caption(caption)
+                .maybe_business_connection_id(business_connection_id)
+                .maybe_reply_parameters(reply)
+                .build();
+            self.bot.request_with_form_data::<_, MethodResponse<Value>>(method, params, vec![(field, path.to_owned())]).await
+        };
+        let answer = request.map_err(|e| ApiError::from_bot(method, e))?;
+        serde_json::from_value(answer.result).map_err(|e| ApiError::BadResponse { method, reason: e.to_string() })
     }
 
     /// `editMessageText` of a message in a chat, on the business account's behalf when a

@@ -5,9 +5,10 @@
 use async_trait::async_trait;
 use chrono::DateTime;
 use telegcrm_domain::GatewayError;
-use telegcrm_domain::ports::{OutgoingText, SentMessage, TelegramGateway};
+use telegcrm_domain::ports::{OutgoingFile, OutgoingText, SentMessage, TelegramGateway};
 
 use crate::api::{ApiError, DownloadError, TelegramApi};
+use crate::content::content_of;
 use crate::map::user_of;
 use crate::wire;
 
@@ -26,11 +27,14 @@ impl TelegramSender {
 
 /// What Telegram answered about a message it sent or edited; `text` when it does not say.
 fn sent(m: wire::Message, text: &str) -> SentMessage {
+    let content = content_of(&m);
     SentMessage {
         telegram_message_id: m.message_id,
         sent_at: DateTime::from_timestamp(m.edit_date.unwrap_or(m.date), 0).unwrap_or_default(),
-        text: m.text.unwrap_or_else(|| text.to_owned()),
+        text: m.text.clone().or_else(|| m.caption.clone()).unwrap_or_else(|| text.to_owned()),
         sender: m.from.as_ref().map(user_of),
+        message_type: content.message_type,
+        media: content.media,
     }
 }
 
@@ -43,6 +47,15 @@ impl TelegramGateway for TelegramSender {
             .await
             .map_err(gateway_error)?;
         Ok(sent(m, &out.text))
+    }
+
+    async fn send_file(&self, f: OutgoingFile) -> Result<SentMessage, GatewayError> {
+        let m = self
+            .api
+            .send_file(f.chat_id, f.business_connection_id, &f.path, f.as_photo, f.caption.clone(), f.reply_to_message_id)
+            .await
+            .map_err(gateway_error)?;
+        Ok(sent(m, f.caption.as_deref().unwrap_or("")))
     }
 
     async fn edit_text(

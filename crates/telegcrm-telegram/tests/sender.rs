@@ -129,3 +129,46 @@ async fn a_file_is_fetched_by_its_path_and_refused_past_the_cap() {
     fake.add_file("huge", vec![0; telegcrm_testkit::fake_telegram::MAX_DOWNLOAD_BYTES + 1]);
     assert!(matches!(s.fetch_file("huge".into(), 1 << 30).await, Err(GatewayError::FileTooLarge { .. })), "Telegram's own refusal");
 }
+
+#[tokio::test]
+async fn photos_and_documents_are_uploaded_by_multipart_under_their_names() {
+    let fake = FakeTelegram::start();
+    let dir = tempfile::tempdir().unwrap();
+    let photo = dir.path().join("table.jpg");
+    std::fs::write(&photo, b"\xFF\xD8\xFF photo bytes").unwrap();
+    let s = sender(&fake);
+    let out = telegcrm_domain::ports::OutgoingFile {
+        chat_id: ADA_ID,
+        business_connection_id: Some(CONNECTION_ID.into()),
+        path: photo,
+        as_photo: true,
+        caption: Some("The oak table 🪵".into()),
+        reply_to_message_id: Some(12),
+    };
+    let sent = s.send_file(out).await.unwrap();
+    assert_eq!((sent.message_type, sent.text.as_str()), (telegcrm_domain::MessageType::Photo, "The oak table 🪵"));
+    let media = sent.media.expect("the photo Telegram keeps");
+    assert_eq!(s.fetch_file(media.file_id, 1_000).await.unwrap(), b"\xFF\xD8\xFF photo bytes", "the same bytes come back");
+    let up = &fake.uploads()[0];
+    assert_eq!((up.method.as_str(), up.file_name.as_str()), ("sendPhoto", "table.jpg"));
+    assert_eq!(
+        (up.params["business_connection_id"].as_str(), up.params["reply_parameters"]["message_id"].as_i64()),
+        (Some(CONNECTION_ID), Some(12))
+    );
+    assert_eq!(up.params["caption"], "The oak table 🪵");
+
+    let doc = dir.path().join("Angebot.pdf");
+    std::fs::write(&doc, b"%PDF-1.7").unwrap();
+    let out = telegcrm_domain::ports::OutgoingFile {
+        chat_id: ADA_ID,
+        business_connection_id: None,
+        path: doc,
+        as_photo: false,
+        caption: None,
+        reply_to_message_id: None,
+    };
+    let sent = s.send_file(out).await.unwrap();
+    assert_eq!(sent.message_type, telegcrm_domain::MessageType::Document);
+    assert_eq!(sent.media.unwrap().file_name.as_deref(), Some("Angebot.pdf"));
+    assert_eq!(fake.uploads()[1].method, "sendDocument");
+}

@@ -73,6 +73,21 @@ struct Inner {
     files: std::collections::HashMap<String, (String, Vec<u8>)>,
     /// Files downloaded, by path, in order.
     downloads: Vec<String>,
+    /// Files uploaded (sendPhoto, sendDocument), in order.
+    uploads: Vec<Upload>,
+}
+
+/// A file sent to the fake by multipart/form-data.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Upload {
+    /// `sendPhoto` or `sendDocument`.
+    pub method: String,
+    /// The file name the form gave.
+    pub file_name: String,
+    /// Its bytes.
+    pub bytes: Vec<u8>,
+    /// The form's other fields.
+    pub params: Value,
 }
 
 /// The cloud Bot API's limit for `getFile` downloads.
@@ -105,6 +120,7 @@ impl FakeTelegram {
         let data = web::Data::from(shared.clone());
         let running = serve(move |cfg| {
             cfg.app_data(data.clone())
+                .app_data(web::PayloadConfig::new(64 << 20))
                 .route("/file/{bot}/{path:.*}", web::get().to(download))
                 .route("/{bot}/{method}", web::post().to(handle))
                 .route("/{bot}/{method}", web::get().to(handle));
@@ -150,6 +166,11 @@ impl FakeTelegram {
         let path = format!("documents/file_{}.bin", self.lock().files.len());
         self.lock().files.insert(file_id.to_owned(), (path.clone(), bytes));
         path
+    }
+
+    /// The files uploaded so far, in order.
+    pub fn uploads(&self) -> Vec<Upload> {
+        self.lock().uploads.clone()
     }
 
     /// The paths downloaded so far, in order.
@@ -276,9 +297,21 @@ fn ok(result: Value) -> HttpResponse {
     HttpResponse::Ok().json(json!({"ok": true, "result": result}))
 }
 
-async fn handle(shared: web::Data<Shared>, path: web::Path<(String, String)>, body: web::Bytes) -> HttpResponse {
+async fn handle(
+    shared: web::Data<Shared>,
+    req: actix_web::HttpRequest,
+    path: web::Path<(String, String)>,
+    body: web::Bytes,
+) -> HttpResponse {
     let (bot, method) = path.into_inner();
-    let params: Value = if body.is_empty() { json!({}) } else { serde_json::from_slice(&body).unwrap_or_else(|_| json!({})) };
+    let content_type = req.headers().get("content-type").and_then(|v| v.to_str().ok()).unwrap_or("").to_owned();
+    let (params, files) = if content_type.starts_with("multipart/form-data") {
+        multipart(&content_type, &body)
+    } else if body.is_empty() {
+        (json!({}), Vec::new())
+    } else {
+        (serde_json::from_slice(&body).unwrap_or_else(|_| json!({})), Vec::new())
+    };
     let fault = {
         let mut inner = lock(&shared);
         inner.calls.push(Call { method: method.clone(), params: params.clone() });
@@ -329,6 +362,7 @@ async fn handle(shared: web::Data<Shared>, path: web::Path<(String, String)>, bo
             _ => error(400, "Bad Request: business_connection_id, chat_id and message_id are required", None),
         },
         "getFile" => get_file(&shared, &params),
+        "sendPhoto" | "sendDocument" => send_file(&shared, &method, params, files),
         _ => error(404, "Not Found: method not found", None),
     }
 }
@@ -465,6 +499,94 @@ fn delete_messages(shared: &Shared, method: &str, params: &Value) -> HttpRespons
     let mut inner = lock(shared);
     inner.sent.retain(|(chat, id), _| !(chat_id.is_none_or(|c| c == *chat) && ids.contains(id)));
     ok(json!(true))
+}
+
+/// A multipart/form-data body: its text fields as JSON values (numbers and objects parsed, as
+/// frankenstein writes them), and its files (field, file name, bytes).
+fn multipart(content_type: &str, body: &[u8]) -> (Value, Vec<(String, String, Vec<u8>)>) {
+    let mut params = serde_json::Map::new();
+    let mut files = Vec::new();
+    let Some(boundary) = content_type.split("boundary=").nth(1).map(|b| b.trim_matches('"').to_owned()) else {
+        return (Value::Object(params), files);
+    };
+    let delimiter = format!("--{boundary}").into_bytes();
+    let mut parts = Vec::new();
+    let mut rest = body;
+    while let Some(at) = rest.windows(delimiter.len()).position(|w| w == delimiter.as_slice()) {
+        parts.push(&rest[..at]);
+        rest = &rest[at + delimiter.len()..];
+    }
+    for part in parts.into_iter().skip(1) {
+        let part = part.strip_prefix(b"\r\n").unwrap_or(part);
+        let part = part.strip_suffix(b"\r\n").unwrap_or(part);
+        let Some(split) = part.windows(4).position(|w| w == b"\r\n\r\n") else { continue };
+        let headers = String::from_utf8_lossy(&part[..split]).into_owned();
+        let content = part[split + 4..].to_vec();
+        let value_of = |key: &str| {
+            headers
+                .split(';')
+                .map(str::trim)
+                .find_map(|h| h.strip_prefix(&format!("{key}=\"")))
+                .and_then(|v| v.split('"').next())
+                .map(str::to_owned)
+        };
+        let Some(name) = value_of("name") else { continue };
+        match value_of("filename") {
+            Some(file_name) => files.push((name, file_name, content)),
+            None => {
+                let text = String::from_utf8_lossy(&content).into_owned();
+                params.insert(name, serde_json::from_str(&text).unwrap_or(Value::String(text)));
+            }
+        }
+    }
+    (Value::Object(params), files)
+}
+
+/// `sendPhoto` and `sendDocument` with an uploaded file: Telegram keeps it (for `getFile`) and
+/// answers the message with its photo sizes or document.
+fn send_file(shared: &Shared, method: &str, params: Value, files: Vec<(String, String, Vec<u8>)>) -> HttpResponse {
+    let field = if method == "sendPhoto" { "photo" } else { "document" };
+    let Some((_, file_name, bytes)) = files.into_iter().find(|(name, _, _)| name == field) else {
+        return error(400, &format!("Bad Request: there is no {field} in the request"), None);
+    };
+    let Some(chat_id) = params.get("chat_id").and_then(Value::as_i64) else {
+        return error(400, "Bad Request: chat_id is empty", None);
+    };
+    if bytes.is_empty() {
+        return error(400, "Bad Request: file must be non-empty", None);
+    }
+    let date = std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0, |d| d.as_secs());
+    let mut inner = lock(shared);
+    inner.next_message_id += 1;
+    let message_id = inner.next_message_id;
+    let file_id = format!("fake-{field}-{message_id}");
+    let path = format!("{field}s/file_{message_id}");
+    inner.files.insert(file_id.clone(), (path, bytes.clone()));
+    let mut message = json!({
+        "message_id": message_id, "from": updates::bot_user(), "date": date,
+        "chat": {"id": chat_id, "type": if chat_id > 0 { "private" } else { "supergroup" }},
+    });
+    let unique = format!("u-{file_id}");
+    if field == "photo" {
+        message["photo"] = json!([{"file_id": file_id, "file_unique_id": unique, "file_size": bytes.len(), "width": 1280, "height": 960}]);
+    } else {
+        let mime = if file_name.ends_with(".pdf") { "application/pdf" } else { "application/octet-stream" };
+        message["document"] =
+            json!({"file_id": file_id, "file_unique_id": unique, "file_name": file_name, "mime_type": mime, "file_size": bytes.len()});
+    }
+    if let Some(c) = params.get("caption").and_then(Value::as_str) {
+        message["caption"] = json!(c);
+    }
+    if let Some(bc) = params.get("business_connection_id").and_then(Value::as_str) {
+        message["business_connection_id"] = json!(bc);
+        message["sender_business_bot"] = updates::bot_user();
+    }
+    if let Some(to) = params.get("reply_parameters").and_then(|r| r.get("message_id")).and_then(Value::as_i64) {
+        message["reply_to_message"] = json!({"message_id": to, "date": date, "chat": message["chat"].clone()});
+    }
+    inner.uploads.push(Upload { method: method.to_owned(), file_name, bytes, params });
+    inner.sent.insert((chat_id, message_id), message.clone());
+    ok(message)
 }
 
 /// `getFile`: the file's path, or Telegram's refusals (an unknown id, a file over 20 MB).

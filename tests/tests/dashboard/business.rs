@@ -1,6 +1,6 @@
 //! Acting in Telegram from the conversation page (issue 11): a reply that answers a message,
-//! editing and deleting one's own message (deleting asks first), and a photo shown in the
-//! timeline, fetched from Telegram once.
+//! editing and deleting one's own message (deleting asks first), a photo shown in the timeline,
+//! fetched from Telegram once, and a document sent from the page.
 
 use serde_json::json;
 use telegcrm_testkit::fake_telegram::updates;
@@ -58,6 +58,21 @@ async fn a_reply_an_edit_a_deletion_and_a_photo_from_the_conversation_page() {
         b.press(None, "Delete this message").await;
         b.until("the deletion", || async { (!app.telegram.calls_of("deleteBusinessMessages").is_empty()).then_some(()) }).await;
         b.until_text("deleted").await;
+
+        // A document, attached from the page.
+        let dir = tempfile::tempdir().unwrap();
+        let pdf = dir.path().join("Angebot.pdf");
+        std::fs::write(&pdf, b"%PDF-1.7 offer").unwrap();
+        b.named(Role::Control, "Photo or document").await.send_keys(&pdf.to_string_lossy()).await.unwrap();
+        b.fill(None, "Caption", "The offer, as promised").await;
+        b.press(None, "Send file").await;
+        b.until_text("The offer, as promised").await;
+        b.link_containing(None, "Download Angebot.pdf").await;
+        let up = app.telegram.uploads().pop().expect("the upload");
+        assert_eq!(
+            (up.method.as_str(), up.file_name.as_str(), up.bytes.as_slice()),
+            ("sendDocument", "Angebot.pdf", &b"%PDF-1.7 offer"[..])
+        );
         std::fs::write(out_dir().join("conversation-business-actions.png"), b.screenshot(false).await).unwrap();
     })
     .await;

@@ -235,6 +235,47 @@ pub async fn send(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
     after_telegram(&dash, &ctx, &req, id, result, Compose { draft: text, reply_to, ..Compose::default() }, "Not sent").await
 }
 
+/// POST /conversations/{id}/files (multipart: `_csrf` first, then `file`, `caption`, `reply_to`):
+/// sends a photo or a document through Telegram; a refusal shows the page with the reason.
+pub async fn send_file(
+    dash: Dash,
+    req: HttpRequest,
+    path: web::Path<String>,
+    form: actix_multipart::Multipart,
+) -> Result<HttpResponse, PageError> {
+    let mut ctx = None;
+    let read = crate::form::read(form, "file", telegcrm_domain::service::MAX_BOT_UPLOAD_BYTES, Some("_csrf"), |name, value| {
+        if name == "_csrf" {
+            ctx = Some(crate::web::csrf_checked(&dash, &req, Some(value)).map_err(|_| crate::form::FormError::Refused)?);
+        }
+        Ok(())
+    })
+    .await;
+    let (ctx, form) = match (ctx, read) {
+        (Some(ctx), Ok(form)) => (ctx, form),
+        (Some(ctx), Err(e)) => {
+            let id = conv_id(&ctx, &path)?;
+            let notice = match e {
+                crate::form::FormError::TooLarge { .. } => "Not sent: the file is larger than the 50 MB Telegram lets bots send".to_owned(),
+                other => format!("Not sent: {other}"),
+            };
+            return show(&dash, &ctx, &req, id, Compose { notice: Some(notice), ..Compose::default() }, StatusCode::BAD_REQUEST).await;
+        }
+        (None, _) => return Err(PageError::Forbidden),
+    };
+    let id = conv_id(&ctx, &path)?;
+    let reply_to = form.texts.get("reply_to").and_then(|r| r.parse::<i64>().ok());
+    let Some(file) = form.file.filter(|f| f.size > 0) else {
+        let notice = Some("Not sent: choose a photo or document first".to_owned());
+        return show(&dash, &ctx, &req, id, Compose { notice, reply_to, ..Compose::default() }, StatusCode::BAD_REQUEST).await;
+    };
+    let caption = form.texts.get("caption").cloned().unwrap_or_default();
+    let to_send = telegcrm_domain::service::FileToSend { path: file.path.clone(), size: file.size, caption, reply_to };
+    let result = dash.service.send_file(ctx.avatar(), id, to_send).await;
+    drop(file);
+    after_telegram(&dash, &ctx, &req, id, result, Compose { reply_to, ..Compose::default() }, "Not sent").await
+}
+
 /// The Telegram message id in a path `{id}/messages/{tg}/...`.
 fn message_of(ctx: &Ctx, path: &(String, String)) -> Result<(ConversationId, i64), PageError> {
     let tg = path.1.parse::<i64>().map_err(|_| PageError::NotFound(Some(ctx.layout(""))))?;

@@ -2,7 +2,8 @@
 //! follow its job (`GET /settings/imports/{id}`, the progress panel htmx polls every second).
 //! The job itself is `telegcrm-import`'s, the same one `POST /imports` starts.
 
-use actix_multipart::{Field, Multipart};
+use crate::form::{discard, text};
+use actix_multipart::Multipart;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
@@ -132,30 +133,16 @@ impl From<actix_multipart::MultipartError> for Refused {
     }
 }
 
-/// Reads a field to its end, throwing its bytes away; `false` when it holds more than `budget`.
-async fn discard(field: &mut Field, budget: &mut u64) -> Result<bool, Refused> {
-    while let Some(chunk) = field.next().await {
-        let n = chunk?.len() as u64;
-        if n > *budget {
-            return Ok(false);
+impl From<crate::form::FormError> for Refused {
+    fn from(e: crate::form::FormError) -> Self {
+        use crate::form::FormError as F;
+        match e {
+            F::TooLarge { .. } => Self::Upload(StatusCode::PAYLOAD_TOO_LARGE, e.to_string()),
+            F::Bad(_) => Self::Upload(StatusCode::BAD_REQUEST, e.to_string()),
+            F::Refused => Self::Page(PageError::Forbidden),
+            F::Io(_) => Self::Upload(StatusCode::INTERNAL_SERVER_ERROR, e.to_string()),
         }
-        *budget -= n;
     }
-    Ok(true)
-}
-
-/// A small field's text (the CSRF token).
-async fn text(field: &mut Field, budget: &mut u64) -> Result<String, Refused> {
-    let mut out = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk?;
-        if chunk.len() as u64 > *budget {
-            return Err(Refused::Upload(StatusCode::BAD_REQUEST, "the form has more than the export".into()));
-        }
-        *budget -= chunk.len() as u64;
-        out.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
 }
 
 /// The form: the CSRF token (the `_csrf` field, before the file; or the `X-CSRF-Token` header),

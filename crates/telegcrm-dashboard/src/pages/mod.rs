@@ -30,6 +30,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/conversations/{id}/messages/{tg}/edit", web::post().to(conversation::edit))
         .route("/conversations/{id}/messages/{tg}/delete", web::post().to(conversation::delete))
         .route("/conversations/{id}/messages/{tg}/media", web::get().to(conversation::media))
+        .route("/conversations/{id}/files", web::post().to(conversation::send_file))
         .route("/conversations/{id}/priority", web::post().to(conversation::priority))
         .route("/conversations/{id}/status", web::post().to(conversation::status))
         .route("/conversations/{id}/tags", web::post().to(conversation::add_tag))

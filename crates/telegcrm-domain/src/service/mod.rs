@@ -25,7 +25,9 @@ pub use self::conversations::{ConversationUpdate, TOPIC_SCAN_PAGES};
 pub use self::followups::{FollowUpUpdate, NewFollowUp};
 pub use self::imports::{RECENT_IMPORT_JOBS, import_job_key};
 pub use self::links::{LINK_CODE_TTL, LinkCode, OFFSET_KEY, POLLING_LEASE, avatar_link_key, code_key, user_link_key};
-pub use self::outgoing::{MAX_BOT_DOWNLOAD_BYTES, MAX_TELEGRAM_TEXT, MessageFile};
+pub use self::outgoing::{
+    FileToSend, MAX_BOT_DOWNLOAD_BYTES, MAX_BOT_UPLOAD_BYTES, MAX_CAPTION, MAX_PHOTO_BYTES, MAX_TELEGRAM_TEXT, MessageFile,
+};
 pub use self::parked::{MAX_PARKED, MAX_PARKED_PAGE, ReceivedUpdate, Replay, UpdatesReport};
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::restore::RestoreReport;

@@ -8,13 +8,42 @@ use crate::event::{CapturedDeletion, CapturedEdit, CapturedMessage, ChatInfo, In
 use crate::ids::{AvatarId, ConversationId};
 use crate::model::{Conversation, Media, Message, MessageDetails};
 use crate::page::PageRequest;
-use crate::ports::{OutgoingText, TelegramGateway};
+use crate::ports::{OutgoingFile, OutgoingText, SentMessage, TelegramGateway};
 use crate::values::{Direction, MessageType};
 
 use super::CrmService;
 
 /// Telegram's limit for one text message.
 pub const MAX_TELEGRAM_TEXT: usize = 4096;
+/// The largest file the cloud Bot API lets a bot upload.
+pub const MAX_BOT_UPLOAD_BYTES: u64 = 50 * 1024 * 1024;
+/// The largest photo the Bot API takes (larger pictures are sent as documents).
+pub const MAX_PHOTO_BYTES: u64 = 10 * 1024 * 1024;
+/// Telegram's limit for a caption.
+pub const MAX_CAPTION: usize = 1024;
+
+/// A file the owner sends, spooled to disk by the caller.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct FileToSend {
+    /// Where it is; its file name is the one Telegram shows.
+    pub path: std::path::PathBuf,
+    /// Its size in bytes.
+    pub size: u64,
+    /// The caption (trimmed; empty for none).
+    pub caption: String,
+    /// The message of the conversation it answers.
+    pub reply_to: Option<i64>,
+}
+
+impl FileToSend {
+    /// Whether it goes as a photo: a JPEG, PNG or WebP (by its name) within the photo limit.
+    /// Anything else is a document, which Telegram passes on as it is.
+    pub fn as_photo(&self) -> bool {
+        let ext = self.path.extension().and_then(|e| e.to_str()).map(str::to_ascii_lowercase);
+        matches!(ext.as_deref(), Some("jpg" | "jpeg" | "png" | "webp")) && self.size <= MAX_PHOTO_BYTES
+    }
+}
+
 /// The largest file the cloud Bot API lets a bot download (`getFile`).
 pub const MAX_BOT_DOWNLOAD_BYTES: u64 = 20 * 1024 * 1024;
 
@@ -55,12 +84,7 @@ impl CrmService {
     pub async fn send_reply(&self, owner: AvatarId, id: ConversationId, text: &str, reply_to: Option<i64>) -> Result<Message, CrmError> {
         let text = checked_text(text)?;
         let conv = self.conversation(owner, id).await?;
-        if let Some(to) = reply_to {
-            self.store
-                .find_message(owner, id, to)
-                .await?
-                .ok_or_else(|| CrmError::invalid("replyToTelegramMessageId", format!("this conversation has no message {to}")))?;
-        }
+        self.check_reply(owner, id, reply_to).await?;
         let gateway = self.gateway()?;
         let connection = self.acting_connection(owner, &conv, "reply").await?;
         let by_business_bot = connection.is_some();
@@ -71,20 +95,73 @@ impl CrmService {
             reply_to_message_id: reply_to,
         };
         let sent = gateway.send_text(out).await?;
+        self.store_sent(&conv, sent, reply_to, by_business_bot).await
+    }
+
+    /// Sends a photo or a document (see [`FileToSend::as_photo`]) with its caption, as a reply
+    /// when asked, and stores what Telegram accepted as an outgoing message with its file.
+    pub async fn send_file(&self, owner: AvatarId, id: ConversationId, file: FileToSend) -> Result<Message, CrmError> {
+        if file.size == 0 {
+            return Err(CrmError::invalid("file", "is empty"));
+        }
+        if file.size > MAX_BOT_UPLOAD_BYTES {
+            return Err(CrmError::invalid("file", "is larger than the 50 MB Telegram lets bots send"));
+        }
+        let caption = file.caption.trim();
+        if caption.chars().count() > MAX_CAPTION {
+            return Err(CrmError::invalid("caption", format!("at most {MAX_CAPTION} characters (Telegram's limit)")));
+        }
+        let conv = self.conversation(owner, id).await?;
+        self.check_reply(owner, id, file.reply_to).await?;
+        let gateway = self.gateway()?;
+        let connection = self.acting_connection(owner, &conv, "send files").await?;
+        let by_business_bot = connection.is_some();
+        let out = OutgoingFile {
+            chat_id: conv.telegram_chat_id,
+            business_connection_id: connection,
+            as_photo: file.as_photo(),
+            path: file.path,
+            caption: Some(caption.to_owned()).filter(|c| !c.is_empty()),
+            reply_to_message_id: file.reply_to,
+        };
+        let sent = gateway.send_file(out).await?;
+        self.store_sent(&conv, sent, file.reply_to, by_business_bot).await
+    }
+
+    /// A reply must answer a message of the same conversation.
+    async fn check_reply(&self, owner: AvatarId, id: ConversationId, reply_to: Option<i64>) -> Result<(), CrmError> {
+        if let Some(to) = reply_to {
+            self.store
+                .find_message(owner, id, to)
+                .await?
+                .ok_or_else(|| CrmError::invalid("replyToTelegramMessageId", format!("this conversation has no message {to}")))?;
+        }
+        Ok(())
+    }
+
+    /// Stores what Telegram accepted from us as an outgoing message, by the capture rules.
+    async fn store_sent(
+        &self,
+        conv: &Conversation,
+        sent: SentMessage,
+        reply_to: Option<i64>,
+        by_business_bot: bool,
+    ) -> Result<Message, CrmError> {
+        let telegram_message_id = sent.telegram_message_id;
         let captured = CapturedMessage {
-            chat: chat_of(&conv),
-            telegram_message_id: sent.telegram_message_id,
+            chat: chat_of(conv),
+            telegram_message_id,
             direction: Direction::Outgoing,
             sender: sent.sender,
             text: sent.text,
-            message_type: MessageType::Text,
-            media: None,
+            message_type: sent.message_type,
+            media: sent.media,
             reply_to_telegram_message_id: reply_to,
             sent_at: sent.sent_at,
             details: MessageDetails { sent_by_business_bot: by_business_bot, ..MessageDetails::default() },
         };
         self.ingest(vec![InboundEvent::Message(captured)], Vec::new()).await?;
-        self.stored_message(owner, id, sent.telegram_message_id).await
+        self.stored_message(conv.owner_avatar_id, conv.id, telegram_message_id).await
     }
 
     /// Replaces the text of one of the owner's messages in Telegram, then here (the earlier

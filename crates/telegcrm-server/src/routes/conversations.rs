@@ -13,7 +13,7 @@ use crate::app::AppState;
 use crate::auth::Caller;
 use crate::error::{ApiError, ApiResult, Envelope, created, ok};
 use crate::openapi::{
-    AUTH, BAD, BODY, CONFLICT, Errors, INVALID, Legacy, ListErrors, MISSING, ReadErrors, UNAVAILABLE, UPSTREAM, WriteErrors,
+    AUTH, BAD, BODY, CONFLICT, Errors, INVALID, Legacy, ListErrors, MISSING, ReadErrors, UNAVAILABLE, UPLOAD, UPSTREAM, WriteErrors,
 };
 
 type State = web::Data<AppState>;
@@ -226,7 +226,7 @@ pub struct SendBody {
     #[schema(schema_with = crate::openapi::send_text)]
     text: String,
     /// The Telegram message id, in this conversation, of the message this one answers.
-    #[serde(default)]
+    #[serde(default, deserialize_with = "super::whole")]
     reply_to_telegram_message_id: Option<i64>,
 }
 
@@ -295,4 +295,49 @@ pub async fn media(state: State, caller: Caller, path: web::Path<(String, String
     let (conv, message) = message_path(&path)?;
     let file = state.service.message_file(caller.0, conv, message).await?;
     Ok(telegcrm_dashboard::media::response(&file))
+}
+
+/// The form of `POST /conversations/{id}/files`.
+#[derive(Debug, ToSchema)]
+#[allow(dead_code)] // documents the multipart body; the handler reads it as a stream
+pub struct FileForm {
+    /// The file: a JPEG, PNG or WebP of at most 10 MB goes as a photo, anything else (up to the
+    /// 50 MB bots may send) as a document, under its own name.
+    #[schema(value_type = String, format = Binary)]
+    file: Vec<u8>,
+    /// The caption, at most 1024 characters.
+    caption: Option<String>,
+    /// The Telegram message id, in this conversation, of the message this one answers.
+    #[schema(rename = "replyToTelegramMessageId")]
+    reply_to_telegram_message_id: Option<i64>,
+}
+
+/// POST /conversations/{id}/files
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/files", operation_id = "sendFile", tag = "conversations",
+    summary = "Send a photo or a document through Telegram (the business connection when the chat has one); stored as outgoing",
+    description = "The body is multipart/form-data with the field `file`, and optionally `caption` and `replyToTelegramMessageId`.",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body(content = FileForm, content_type = "multipart/form-data"),
+    responses((status = 201, description = "the sent message, with its file", body = Envelope<Message>),
+        Errors<{ BAD | AUTH | MISSING | CONFLICT | UPLOAD | INVALID | UPSTREAM | UNAVAILABLE }>))]
+pub async fn send_file(state: State, caller: Caller, path: web::Path<String>, multipart: actix_multipart::Multipart) -> ApiResult {
+    let conv = id(&path)?;
+    let limit = telegcrm_domain::service::MAX_BOT_UPLOAD_BYTES;
+    let form = telegcrm_dashboard::form::read(multipart, "file", limit, None, |name, _| match name {
+        "caption" | "replyToTelegramMessageId" => Ok(()),
+        other => {
+            Err(telegcrm_dashboard::form::FormError::Bad(format!("unknown field {other:?}: send file, caption, replyToTelegramMessageId")))
+        }
+    })
+    .await?;
+    let file = form.file.ok_or_else(|| ApiError::BadRequest("no file: send it in a multipart/form-data field named file".into()))?;
+    let reply_to = match form.texts.get("replyToTelegramMessageId").map(|v| v.trim()) {
+        None | Some("") => None,
+        Some(v) => {
+            Some(v.parse::<i64>().map_err(|_| ApiError::BadRequest(format!("replyToTelegramMessageId: {v:?} is not a whole number")))?)
+        }
+    };
+    let caption = form.texts.get("caption").cloned().unwrap_or_default();
+    let to_send = telegcrm_domain::service::FileToSend { path: file.path.clone(), size: file.size, caption, reply_to };
+    Ok(created(state.service.send_file(caller.0, conv, to_send).await?))
 }

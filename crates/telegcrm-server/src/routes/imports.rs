@@ -1,8 +1,9 @@
 //! Import routes: upload a Telegram Desktop export (`POST /imports`), follow its job.
 
-use actix_multipart::{Field, Multipart};
+use actix_multipart::Multipart;
 use actix_web::web;
 use futures::StreamExt;
+use telegcrm_dashboard::form::{discard, text};
 use telegcrm_domain::{ImportJobId, Page};
 use telegcrm_import::job::ImportJob;
 use telegcrm_import::upload::{self, Hints, Spool, Upload, UploadError};
@@ -39,32 +40,6 @@ pub struct UploadForm {
     /// The time zone of the computer that made the export (an IANA name such as Europe/Berlin),
     /// needed only for exports before June 2022. Like `--timezone`.
     timezone: Option<String>,
-}
-
-/// A small text field (`me`, `timezone`), within `budget` bytes.
-async fn text(field: &mut Field, budget: &mut u64) -> Result<String, ApiError> {
-    let mut out = Vec::new();
-    while let Some(chunk) = field.next().await {
-        let chunk = chunk?;
-        if chunk.len() as u64 > *budget {
-            return Err(ApiError::BadRequest("the form has more than the file, me and timezone".into()));
-        }
-        *budget -= chunk.len() as u64;
-        out.extend_from_slice(&chunk);
-    }
-    Ok(String::from_utf8_lossy(&out).into_owned())
-}
-
-/// Reads a field to its end, throwing its bytes away; `false` when it holds more than `budget`.
-async fn discard(field: &mut Field, budget: &mut u64) -> Result<bool, ApiError> {
-    while let Some(chunk) = field.next().await {
-        let n = chunk?.len() as u64;
-        if n > *budget {
-            return Ok(false);
-        }
-        *budget -= n;
-    }
-    Ok(true)
 }
 
 /// The `file` field spooled to disk and recognised; other fields are ignored. An upload over

@@ -45,6 +45,7 @@ fn table() -> Vec<Entry> {
         (Method::PATCH, "/conversations/{id}/messages/{telegramMessageId}", r().to(conversations::edit_message)),
         (Method::DELETE, "/conversations/{id}/messages/{telegramMessageId}", r().to(conversations::delete_message)),
         (Method::GET, "/conversations/{id}/messages/{telegramMessageId}/media", r().to(conversations::media)),
+        (Method::POST, "/conversations/{id}/files", r().to(conversations::send_file)),
         (Method::GET, "/messages/search", r().to(search::messages)),
         (Method::GET, "/contacts", r().to(contacts::list)),
         (Method::GET, "/contacts/{id}", r().to(contacts::get)),
@@ -161,6 +162,19 @@ pub(crate) fn flag(field: &str, v: Option<&str>) -> Result<bool, ApiError> {
         None | Some("false") | Some("0") => Ok(false),
         Some("true") | Some("1") => Ok(true),
         Some(other) => Err(ApiError::BadRequest(format!("invalid {field} {other:?}: expected true or false"))),
+    }
+}
+
+/// An optional whole number, which JSON may write as `97` or as `97.0` (JSON Schema's `integer`
+/// takes both); a fraction is an error.
+pub(crate) fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::Error> {
+    match Option::<serde_json::Number>::deserialize(d)? {
+        None => Ok(None),
+        Some(n) => n
+            .as_i64()
+            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+            .map(Some)
+            .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number"))),
     }
 }
 
