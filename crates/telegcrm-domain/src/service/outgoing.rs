@@ -101,6 +101,8 @@ impl CrmService {
     /// Sends a photo or a document (see [`FileToSend::as_photo`]) with its caption, as a reply
     /// when asked, and stores what Telegram accepted as an outgoing message with its file.
     pub async fn send_file(&self, owner: AvatarId, id: ConversationId, file: FileToSend) -> Result<Message, CrmError> {
+        // Another owner's conversation is not found, whatever the file.
+        let conv = self.conversation(owner, id).await?;
         if file.size == 0 {
             return Err(CrmError::invalid("file", "is empty"));
         }
@@ -111,7 +113,6 @@ impl CrmService {
         if caption.chars().count() > MAX_CAPTION {
             return Err(CrmError::invalid("caption", format!("at most {MAX_CAPTION} characters (Telegram's limit)")));
         }
-        let conv = self.conversation(owner, id).await?;
         self.check_reply(owner, id, file.reply_to).await?;
         let gateway = self.gateway()?;
         let connection = self.acting_connection(owner, &conv, "send files").await?;

@@ -297,8 +297,9 @@ pub async fn media(state: State, caller: Caller, path: web::Path<(String, String
     Ok(telegcrm_dashboard::media::response(&file))
 }
 
-/// The form of `POST /conversations/{id}/files`.
-#[derive(Debug, ToSchema)]
+/// The form of `POST /conversations/{id}/files` (no other fields).
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields, rename_all = "camelCase")]
 #[allow(dead_code)] // documents the multipart body; the handler reads it as a stream
 pub struct FileForm {
     /// The file: a JPEG, PNG or WebP of at most 10 MB goes as a photo, anything else (up to the
@@ -306,9 +307,9 @@ pub struct FileForm {
     #[schema(value_type = String, format = Binary)]
     file: Vec<u8>,
     /// The caption, at most 1024 characters.
+    #[schema(max_length = 1024)]
     caption: Option<String>,
     /// The Telegram message id, in this conversation, of the message this one answers.
-    #[schema(rename = "replyToTelegramMessageId")]
     reply_to_telegram_message_id: Option<i64>,
 }
 
@@ -331,11 +332,15 @@ pub async fn send_file(state: State, caller: Caller, path: web::Path<String>, mu
     })
     .await?;
     let file = form.file.ok_or_else(|| ApiError::BadRequest("no file: send it in a multipart/form-data field named file".into()))?;
+    // A form field is text: empty or `null` is no reply; `97` and `97.0` are message 97.
     let reply_to = match form.texts.get("replyToTelegramMessageId").map(|v| v.trim()) {
-        None | Some("") => None,
-        Some(v) => {
-            Some(v.parse::<i64>().map_err(|_| ApiError::BadRequest(format!("replyToTelegramMessageId: {v:?} is not a whole number")))?)
-        }
+        None | Some("" | "null") => None,
+        Some(v) => Some(
+            v.parse::<i64>()
+                .ok()
+                .or_else(|| v.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+                .ok_or_else(|| ApiError::BadRequest(format!("replyToTelegramMessageId: {v:?} is not a whole number")))?,
+        ),
     };
     let caption = form.texts.get("caption").cloned().unwrap_or_default();
     let to_send = telegcrm_domain::service::FileToSend { path: file.path.clone(), size: file.size, caption, reply_to };
