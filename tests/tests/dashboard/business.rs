@@ -18,6 +18,10 @@ async fn a_reply_an_edit_a_deletion_and_a_photo_from_the_conversation_page() {
     app.update(connection).await;
     let question = updates::with(updates::business_message(901, false, "Is the walnut desk still available?"), "date", json!(now() - 120));
     app.update(updates::update(0, "business_message", question)).await;
+    // Grace typed this one herself in Telegram three days ago: too old to edit (Telegram's 48
+    // hours), and the bot may not delete it for her.
+    let typed = updates::with(updates::business_message(903, true, "One moment, I'll check"), "date", json!(now() - 3 * 86_400));
+    app.update(updates::update(0, "business_message", typed)).await;
     // A real picture, so that the browser can draw it.
     let picture = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/../docs/screenshots/inbox-desktop.png")).unwrap();
     app.telegram.add_file("AgACAgQAAxkBAAIBs_large", picture);
@@ -39,7 +43,8 @@ async fn a_reply_an_edit_a_deletion_and_a_photo_from_the_conversation_page() {
         .await;
         assert_eq!(app.telegram.downloads().len(), 1);
 
-        b.all_named(None, Role::Link, "Reply to this message").await[0].click().await.unwrap();
+        // The timeline runs oldest first: Grace's old message, then the question.
+        b.all_named(None, Role::Link, "Reply to this message").await[1].click().await.unwrap();
         b.until_text("Replying to:").await;
         b.fill(None, "Message", "Yes, it is. Shall I reserve it?").await;
         b.press(None, "Send").await;
@@ -54,6 +59,9 @@ async fn a_reply_an_edit_a_deletion_and_a_photo_from_the_conversation_page() {
         b.until_text("until Friday?").await;
         assert_eq!(app.telegram.calls_of("editMessageText").len(), 1);
 
+        // The connection may delete what the bot sent, not what Grace typed herself: only our
+        // reply offers it.
+        assert_eq!(b.all_named(None, Role::Button, "Delete this message").await.len(), 1);
         b.js("window.confirm = function () { return true; }", vec![]).await;
         b.press(None, "Delete this message").await;
         b.until("the deletion", || async { (!app.telegram.calls_of("deleteBusinessMessages").is_empty()).then_some(()) }).await;

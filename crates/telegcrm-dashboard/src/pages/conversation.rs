@@ -111,12 +111,18 @@ async fn timeline(
     Ok((all, next.map(|c| c.encode())))
 }
 
-fn views(dash: &Dash, messages: &[Message], conv: &telegcrm_domain::Conversation) -> Vec<MsgView> {
+async fn views(dash: &Dash, messages: &[Message], conv: &telegcrm_domain::Conversation) -> Vec<MsgView> {
     let now = dash.service.now();
     let business = conv.business_connection_id.is_some();
+    // The connection's rights decide which actions are offered; unknown, they are all offered
+    // and Telegram judges (as the service does).
+    let connection = match conv.business_connection_id.as_deref() {
+        Some(c) => dash.service.business_connection(c).await.ok().flatten(),
+        None => None,
+    };
     let by_tg: HashMap<i64, String> = messages.iter().map(|m| (m.telegram_message_id, m.preview())).collect();
     let mut views: Vec<MsgView> =
-        messages.iter().map(|m| MsgView::new(m, conv.chat_type, business, now, |r| by_tg.get(&r).cloned())).collect();
+        messages.iter().map(|m| MsgView::new(m, conv.chat_type, business, connection.as_ref(), now, |r| by_tg.get(&r).cloned())).collect();
     super::view::join_albums(&mut views);
     super::view::name_topics(&mut views, messages);
     views
@@ -145,7 +151,7 @@ async fn show(
     let fu =
         dash.service.list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let item = ConvItem::new(&conv, now);
-    let views = views(dash, &messages, &conv);
+    let views = views(dash, &messages, &conv).await;
     let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.avatar(), id, tg).await.ok() };
     let reply_to = match reply_to {
         Some(tg) => find_tg(tg).await.map(|m| (tg, m.preview())),
@@ -208,7 +214,7 @@ pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Res
     let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
     let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None, topic).await?;
     let csrf = ctx.session.csrf.clone();
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv), csrf })
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, csrf })
 }
 
 /// GET /conversations/{id}/latest: the newest messages (live refresh); marks them read.
@@ -221,7 +227,7 @@ pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Re
     }
     let (messages, older) = timeline(&dash, &ctx, id, None, None, None).await?;
     let csrf = ctx.session.csrf.clone();
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv), csrf })
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, csrf })
 }
 
 /// POST /conversations/{id}/messages: sends through Telegram (as a reply when `reply_to` is

@@ -245,7 +245,16 @@ fn size(bytes: u64) -> String {
 
 impl MsgView {
     /// From a message; `quoted` finds the replied-to message's preview.
-    pub fn new(m: &Message, chat_type: ChatType, business: bool, now: DateTime<Utc>, quoted: impl Fn(i64) -> Option<String>) -> Self {
+    /// `business` says the chat is a Business chat; `connection` is its connection when known
+    /// (its rights decide which actions are offered).
+    pub fn new(
+        m: &Message,
+        chat_type: ChatType,
+        business: bool,
+        connection: Option<&telegcrm_domain::event::BusinessConnection>,
+        now: DateTime<Utc>,
+        quoted: impl Fn(i64) -> Option<String>,
+    ) -> Self {
         let service = m.message_type == MessageType::Service;
         let group = matches!(chat_type, ChatType::Group | ChatType::Supergroup);
         let media = m.media.as_ref().map(|md| {
@@ -336,8 +345,8 @@ impl MsgView {
             }),
             file_name: m.media.as_ref().and_then(|md| md.file_name.clone()).unwrap_or_else(|| m.message_type.as_str().replace('_', " ")),
             media_url: format!("/conversations/{}/messages/{}/media", m.conversation_id, m.telegram_message_id),
-            editable: m.refusal_to_edit(now).is_none(),
-            deletable: m.refusal_to_delete(business, now).is_none(),
+            editable: m.refusal_to_edit(now).is_none() && connection.is_none_or(|c| c.refusal_to_send().is_none()),
+            deletable: m.refusal_to_delete(business, now).is_none() && connection.is_none_or(|c| c.refusal_to_delete(m).is_none()),
         }
     }
 }
