@@ -66,6 +66,10 @@ pub struct ExportQuery {
         ListErrors))]
 pub async fn get(state: State, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
     let q: ExportQuery = query(&req)?;
+    // As every query parameter given empty (docs/api.md): a bad value, not "no table".
+    if q.table.as_deref().is_some_and(|t| t.trim().is_empty()) {
+        return Err(ApiError::BadRequest("table: given empty; name contacts or conversations, with format=csv".into()));
+    }
     let format = Format::parse(q.format.as_deref().unwrap_or("ndjson"), q.table.as_deref())?;
     // Fail before the first byte when the store is down: afterwards only the connection can say it.
     state.service.ping().await?;
