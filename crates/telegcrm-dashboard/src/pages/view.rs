@@ -96,20 +96,6 @@ pub struct ConvItem {
     pub standing: Option<&'static str>,
 }
 
-/// The chip of a chat Telegram no longer delivers from.
-fn standing(c: &Conversation) -> Option<&'static str> {
-    use telegcrm_domain::BotMembershipState as S;
-    if c.chat_state.migrated_to_chat_id.is_some() {
-        return Some("moved to a supergroup");
-    }
-    let state = c.chat_state.bot_membership.as_ref().map(|m| m.state).filter(|s| !s.is_present())?;
-    Some(match (c.chat_type, state) {
-        (telegcrm_domain::ChatType::Private, _) => "blocked the bot",
-        (_, S::Kicked) => "bot removed",
-        _ => "bot left",
-    })
-}
-
 impl ConvItem {
     /// From a conversation.
     pub fn new(c: &Conversation, now: DateTime<Utc>) -> Self {
@@ -123,7 +109,7 @@ impl ConvItem {
             priority: c.priority.as_str(),
             status: c.status.as_str(),
             tags: c.tags.iter().map(|t| t.as_str().to_owned()).collect(),
-            standing: standing(c),
+            standing: c.silence().map(telegcrm_domain::model::Silence::label),
         }
     }
 }

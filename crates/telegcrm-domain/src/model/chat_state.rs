@@ -29,6 +29,33 @@ pub struct BotMembership {
     pub changed_by: Option<String>,
 }
 
+/// Why Telegram no longer delivers in a chat ([`Conversation::silence`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Silence {
+    /// The group became a supergroup.
+    MovedToSupergroup,
+    /// The person of a private chat blocked the bot.
+    BlockedByPerson,
+    /// The bot was removed from the channel.
+    RemovedFromChannel,
+    /// The bot was removed (and banned) from the group.
+    RemovedFromGroup,
+    /// The bot left the group, or was removed without a ban.
+    LeftGroup,
+}
+
+impl Silence {
+    /// A word or two for it (an inbox chip).
+    pub fn label(self) -> &'static str {
+        match self {
+            Self::MovedToSupergroup => "moved to a supergroup",
+            Self::BlockedByPerson => "blocked the bot",
+            Self::RemovedFromChannel | Self::RemovedFromGroup => "bot removed",
+            Self::LeftGroup => "bot left",
+        }
+    }
+}
+
 /// What Telegram says about the chat itself: the bot's standing in it, and a group's move to a
 /// supergroup (the group's conversation keeps its history; the supergroup's carries on the work).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
@@ -79,25 +106,44 @@ impl Conversation {
         true
     }
 
-    /// Why the CRM cannot send in this chat, in words for the owner; `None` when it may try.
-    /// (A Business chat's connection has rules of its own, [`crate::event::BusinessConnection`].)
-    pub fn refusal_to_send(&self) -> Option<String> {
-        if let Some(to) = self.chat_state.migrated_to_chat_id {
-            return Some(format!(
-                "this group became a supergroup (chat {to}); Telegram no longer delivers here: send in the supergroup's conversation"
-            ));
+    /// Why Telegram no longer delivers in this chat, if it does not: the group moved, or the
+    /// bot was removed or blocked. (A Business chat does not depend on the bot's membership; its
+    /// connection has rules of its own, [`crate::event::BusinessConnection`].)
+    pub fn silence(&self) -> Option<Silence> {
+        if self.chat_state.migrated_to_chat_id.is_some() {
+            return Some(Silence::MovedToSupergroup);
         }
-        let membership =
-            self.chat_state.bot_membership.as_ref().filter(|m| !m.state.is_present() && self.business_connection_id.is_none())?;
-        let by = membership.changed_by.as_deref().map(|n| format!(" by {n}")).unwrap_or_default();
-        let on = membership.since.format("%Y-%m-%d");
-        Some(match (self.chat_type, membership.state) {
-            (ChatType::Private, _) => format!("this person blocked the bot on {on}; Telegram delivers nothing until they unblock it"),
-            (ChatType::Channel, _) => format!("the bot was removed from this channel{by} on {on}; add it back in Telegram to post here"),
-            (_, BotMembershipState::Kicked) => {
-                format!("the bot was removed from this group{by} on {on}; add it back in Telegram to send here")
+        let state = self
+            .chat_state
+            .bot_membership
+            .as_ref()
+            .map(|m| m.state)
+            .filter(|s| !s.is_present() && self.business_connection_id.is_none())?;
+        Some(match (self.chat_type, state) {
+            (ChatType::Private, _) => Silence::BlockedByPerson,
+            (ChatType::Channel, _) => Silence::RemovedFromChannel,
+            (_, BotMembershipState::Kicked) => Silence::RemovedFromGroup,
+            _ => Silence::LeftGroup,
+        })
+    }
+
+    /// Why the CRM cannot send in this chat, in words for the owner; `None` when it may try.
+    pub fn refusal_to_send(&self) -> Option<String> {
+        let silence = self.silence()?;
+        let membership = self.chat_state.bot_membership.as_ref();
+        let by = membership.and_then(|m| m.changed_by.as_deref()).map(|n| format!(" by {n}")).unwrap_or_default();
+        let on = membership.map(|m| m.since.format("%Y-%m-%d").to_string()).unwrap_or_default();
+        Some(match silence {
+            Silence::MovedToSupergroup => format!(
+                "this group became a supergroup (chat {}); Telegram no longer delivers here: send in the supergroup's conversation",
+                self.chat_state.migrated_to_chat_id.unwrap_or_default()
+            ),
+            Silence::BlockedByPerson => format!("this person blocked the bot on {on}; Telegram delivers nothing until they unblock it"),
+            Silence::RemovedFromChannel => {
+                format!("the bot was removed from this channel{by} on {on}; add it back in Telegram to post here")
             }
-            _ => format!("the bot left this group on {on}; add it back in Telegram to send here"),
+            Silence::RemovedFromGroup => format!("the bot was removed from this group{by} on {on}; add it back in Telegram to send here"),
+            Silence::LeftGroup => format!("the bot left this group on {on}; add it back in Telegram to send here"),
         })
     }
 
@@ -175,6 +221,20 @@ mod tests {
         assert!(!c.record_membership(BotMembershipState::Member, None, at(5), at(12)), "an older report does not win");
         assert!(c.record_membership(BotMembershipState::Member, None, at(20), at(21)));
         assert_eq!(c.refusal_to_send(), None, "re-added: sending works again");
+    }
+
+    #[test]
+    fn the_silence_of_a_chat_names_why_and_a_business_chat_has_none_from_membership() {
+        let mut c = group(-5);
+        assert_eq!(c.silence(), None);
+        c.record_membership(BotMembershipState::Left, None, at(1), at(1));
+        assert_eq!(c.silence().map(Silence::label), Some("bot left"));
+        c.record_membership(BotMembershipState::Kicked, None, at(2), at(2));
+        assert_eq!(c.silence(), Some(Silence::RemovedFromGroup));
+        c.business_connection_id = Some("bc".into());
+        assert_eq!(c.silence(), None, "a Business chat does not depend on the bot's membership");
+        c.chat_state.migrated_to_chat_id = Some(-1005);
+        assert_eq!(c.silence(), Some(Silence::MovedToSupergroup));
     }
 
     #[test]

@@ -10,7 +10,7 @@ mod parked;
 mod record;
 mod recount;
 
-pub use chat_state::{BotMembership, ChatState};
+pub use chat_state::{BotMembership, ChatState, Silence};
 pub use contact::{Contact, ContactChange};
 pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
 pub use details::{ExternalReply, ForwardOrigin, MessageDetails, Poll, PollOption, Quote, Reaction, Run, TextEntity, runs};

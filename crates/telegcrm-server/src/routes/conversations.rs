@@ -338,7 +338,7 @@ pub async fn send_file(state: State, caller: Caller, path: web::Path<String>, mu
         Some(v) => Some(
             v.parse::<i64>()
                 .ok()
-                .or_else(|| v.parse::<f64>().ok().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+                .or_else(|| v.parse::<f64>().ok().and_then(super::whole_of))
                 .ok_or_else(|| ApiError::BadRequest(format!("replyToTelegramMessageId: {v:?} is not a whole number")))?,
         ),
     };

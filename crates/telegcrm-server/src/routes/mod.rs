@@ -172,10 +172,16 @@ pub(crate) fn whole<'de, D: Deserializer<'de>>(d: D) -> Result<Option<i64>, D::E
         None => Ok(None),
         Some(n) => n
             .as_i64()
-            .or_else(|| n.as_f64().filter(|f| f.fract() == 0.0 && f.abs() < 9.0e15).map(|f| f as i64))
+            .or_else(|| n.as_f64().and_then(whole_of))
             .map(Some)
             .ok_or_else(|| serde::de::Error::custom(format!("{n} is not a whole number"))),
     }
+}
+
+/// A float that is a whole number (`97.0`), as an integer; `None` for a fraction or beyond the
+/// integers a float holds exactly.
+pub(crate) fn whole_of(f: f64) -> Option<i64> {
+    (f.fract() == 0.0 && f.abs() < 9.0e15).then_some(f as i64)
 }
 
 /// For PATCH bodies: tells "absent" (`None`) from "null" (`Some(None)`).
