@@ -46,10 +46,10 @@ async fn fingerprint(dash: &Dash, owner: telegcrm_domain::AvatarId, conv: Option
 /// GET /events[?conversation=id]: `event: inbox` when the newest conversation changes,
 /// `event: messages` when the open conversation's newest message changes.
 pub async fn stream(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let q = Fields::parse(req.query_string().as_bytes());
     let conv = q.get("conversation").and_then(|c| c.parse::<ConversationId>().ok());
-    let owner = ctx.avatar();
+    let owner = ctx.workspace();
     let session_id = ctx.session.id.clone();
     let start = fingerprint(&dash, owner, conv).await;
     let every = dash.live_interval;

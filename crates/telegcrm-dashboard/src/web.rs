@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
-use telegcrm_domain::{AvatarId, CrmError};
+use telegcrm_domain::{Access, AvatarId, CrmError};
 
 use crate::Dashboard;
 use crate::assets::{AssetUrls, URLS};
@@ -75,17 +75,34 @@ impl Layout {
     }
 }
 
+/// The cookie that remembers which workspace the browser works in (its owner's avatar id). Not
+/// a secret: membership is checked on every request, and a workspace the avatar is no longer a
+/// member of falls back to its own.
+pub const WORKSPACE_COOKIE: &str = "telegcrm_workspace";
+
 /// The signed-in request.
 #[derive(Debug, Clone)]
 pub struct Ctx {
     /// The session.
     pub session: Session,
+    /// Who acts, in which workspace, with which role.
+    pub access: Access,
 }
 
 impl Ctx {
-    /// The avatar.
-    pub fn avatar(&self) -> AvatarId {
-        self.session.avatar
+    /// The workspace the page shows (its owner's avatar id): what every read is scoped to.
+    pub fn workspace(&self) -> AvatarId {
+        self.access.workspace()
+    }
+
+    /// Who acts, for the operations that change something.
+    pub fn by(&self) -> &Access {
+        &self.access
+    }
+
+    /// The workspace, when this role may do `action`; else the "not allowed" page.
+    pub fn require(&self, action: telegcrm_domain::Action) -> Result<AvatarId, PageError> {
+        self.access.require(action).map_err(|e| self.err(e))
     }
 
     /// The frame for a page in `section`.
@@ -106,8 +123,21 @@ pub fn session(dash: &Dashboard, req: &HttpRequest) -> Option<Session> {
 }
 
 /// The signed-in context, or a redirect to the sign-in page.
-pub fn signed_in(dash: &Dashboard, req: &HttpRequest) -> Result<Ctx, PageError> {
-    session(dash, req).map(|session| Ctx { session }).ok_or(PageError::SignIn)
+pub async fn signed_in(dash: &Dashboard, req: &HttpRequest) -> Result<Ctx, PageError> {
+    let session = session(dash, req).ok_or(PageError::SignIn)?;
+    context(dash, req, session).await
+}
+
+/// The context of a live session: the workspace its cookie picks, when the avatar is still a
+/// member there; else the avatar's own.
+pub async fn context(dash: &Dashboard, req: &HttpRequest, session: Session) -> Result<Ctx, PageError> {
+    let picked = req.cookie(WORKSPACE_COOKIE).and_then(|c| c.value().parse::<AvatarId>().ok());
+    let access = match dash.service.access(session.avatar, picked).await {
+        Ok(access) => access,
+        Err(CrmError::NotFound { .. }) => Access::owner(session.avatar),
+        Err(e) => return Err(PageError::from_crm(None, e)),
+    };
+    Ok(Ctx { session, access })
 }
 
 /// Fields of a url-encoded form (repeated keys: the last wins).
@@ -134,15 +164,22 @@ impl Fields {
 
 /// A state-changing request: signed in, and carrying the session's CSRF token in the `_csrf`
 /// field or the `X-CSRF-Token` header (htmx), compared in constant time.
-pub fn posted(dash: &Dashboard, req: &HttpRequest, body: &[u8]) -> Result<(Ctx, Fields), PageError> {
+pub async fn posted(dash: &Dashboard, req: &HttpRequest, body: &[u8]) -> Result<(Ctx, Fields), PageError> {
     let fields = Fields::parse(body);
-    let ctx = csrf_checked(dash, req, fields.0.get("_csrf").map(String::as_str))?;
+    let ctx = csrf_checked(dash, req, fields.0.get("_csrf").map(String::as_str)).await?;
     Ok((ctx, fields))
 }
 
 /// The CSRF check of [`posted`] for a body that is not url-encoded (a multipart upload):
 /// `field` is the form's `_csrf` value, if read; else the `X-CSRF-Token` header counts.
-pub fn csrf_checked(dash: &Dashboard, req: &HttpRequest, field: Option<&str>) -> Result<Ctx, PageError> {
+pub async fn csrf_checked(dash: &Dashboard, req: &HttpRequest, field: Option<&str>) -> Result<Ctx, PageError> {
+    let session = csrf_session(dash, req, field)?;
+    context(dash, req, session).await
+}
+
+/// The session whose CSRF token this request carries (see [`csrf_checked`]), without its
+/// workspace yet ([`context`] adds it): for checks made inside a synchronous callback.
+pub fn csrf_session(dash: &Dashboard, req: &HttpRequest, field: Option<&str>) -> Result<Session, PageError> {
     let Some(session) = session(dash, req) else {
         // Without a session there is no token to match: refuse as a CSRF failure, not a redirect,
         // so a forged cross-site post never looks like it worked.
@@ -152,7 +189,7 @@ pub fn csrf_checked(dash: &Dashboard, req: &HttpRequest, field: Option<&str>) ->
     if !csrf_ok(&session, field.or(header)) {
         return Err(PageError::Forbidden);
     }
-    Ok(Ctx { session })
+    Ok(session)
 }
 
 /// A local path to go back to (never another site).
@@ -172,6 +209,8 @@ pub enum PageError {
     NotFound(Option<Layout>),
     /// Missing or wrong CSRF token.
     Forbidden,
+    /// The role in this workspace does not allow it.
+    NotAllowed(Option<Layout>, String),
     /// Bad input.
     Invalid(Option<Layout>, String),
     /// Something failed on our side.
@@ -184,7 +223,8 @@ impl PageError {
         match e {
             CrmError::NotFound { .. } => Self::NotFound(layout),
             CrmError::Invalid { .. } | CrmError::Parse(_) => Self::Invalid(layout, e.to_string()),
-            CrmError::Gateway(_) | CrmError::Directory(_) => Self::Invalid(layout, e.to_string()),
+            CrmError::Gateway(_) | CrmError::Directory(_) | CrmError::Conflict(_) => Self::Invalid(layout, e.to_string()),
+            CrmError::Forbidden { .. } => Self::NotAllowed(layout, e.to_string()),
             CrmError::Store(_) => Self::Internal(layout, e.to_string()),
         }
     }
@@ -196,7 +236,7 @@ impl std::fmt::Display for PageError {
             Self::SignIn => f.write_str("sign in first"),
             Self::NotFound(_) => f.write_str("not found"),
             Self::Forbidden => f.write_str("missing or wrong CSRF token"),
-            Self::Invalid(_, m) | Self::Internal(_, m) => f.write_str(m),
+            Self::Invalid(_, m) | Self::Internal(_, m) | Self::NotAllowed(_, m) => f.write_str(m),
         }
     }
 }
@@ -215,7 +255,7 @@ impl ResponseError for PageError {
         match self {
             Self::SignIn => StatusCode::SEE_OTHER,
             Self::NotFound(_) => StatusCode::NOT_FOUND,
-            Self::Forbidden => StatusCode::FORBIDDEN,
+            Self::Forbidden | Self::NotAllowed(..) => StatusCode::FORBIDDEN,
             Self::Invalid(..) => StatusCode::BAD_REQUEST,
             Self::Internal(..) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -231,6 +271,7 @@ impl ResponseError for PageError {
                 "This form has expired or did not come from this site. Go back, reload the page and try again.".to_owned(),
             ),
             Self::Invalid(l, m) => (l.clone(), "Cannot do that", m.clone()),
+            Self::NotAllowed(l, m) => (l.clone(), "Not allowed", format!("{}. Ask an admin of this workspace.", capitalised(m))),
             Self::Internal(l, m) => {
                 tracing::error!(error = %m, "dashboard page failed");
                 (l.clone(), "Something went wrong", "The server could not complete this request. Try again in a moment.".to_owned())
@@ -242,4 +283,10 @@ impl ResponseError for PageError {
             Err(_) => html(self.status_code(), heading.to_owned()),
         }
     }
+}
+
+/// The sentence with its first letter in upper case.
+fn capitalised(s: &str) -> String {
+    let mut chars = s.chars();
+    chars.next().map(|c| c.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }

@@ -91,6 +91,10 @@ pub enum Entity {
     ImportJob,
     /// A message's file (the message has none).
     Media,
+    /// A workspace (the caller is not a member of it).
+    Workspace,
+    /// A member of a workspace.
+    Member,
 }
 
 impl std::fmt::Display for Entity {
@@ -104,6 +108,8 @@ impl std::fmt::Display for Entity {
             Self::ParkedUpdate => "parked update",
             Self::ImportJob => "import job",
             Self::Media => "file of message",
+            Self::Workspace => "workspace",
+            Self::Member => "member",
         })
     }
 }
@@ -127,6 +133,17 @@ pub enum CrmError {
         /// Why it is invalid.
         reason: String,
     },
+    /// The caller's role in the workspace does not allow this ([`crate::values::Role::may`]).
+    #[error("{} may not {} in this workspace", role.with_article(), action.describe())]
+    Forbidden {
+        /// The caller's role.
+        role: crate::values::Role,
+        /// What was refused.
+        action: crate::model::Action,
+    },
+    /// The request clashes with what is there (a member invited twice).
+    #[error("conflict: {0}")]
+    Conflict(String),
     /// A value did not parse.
     #[error(transparent)]
     Parse(#[from] ParseError),

@@ -24,13 +24,13 @@ pub mod values;
 pub use error::{CrmError, DirectoryError, Entity, GatewayError, ParseError, StoreError};
 pub use ids::{AvatarId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId};
 pub use model::{
-    ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Message, MessageDetails, MessageEdit, ParkedUpdate,
-    Quote, Reaction, Record, SnoozePreset, TextEntity,
+    Access, Action, ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Member, Message, MessageDetails,
+    MessageEdit, ParkedUpdate, Quote, Reaction, Record, SnoozePreset, TextEntity, Workspace,
 };
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use service::CrmService;
 pub use tag::Tag;
 pub use values::{
     BotMembershipState, ChatType, ContactCategory, ConversationStatus, Direction, EntityKind, FollowUpStatus, FollowUpView, ForwardKind,
-    MessageType, Priority, RelationshipStatus,
+    MessageType, Priority, RelationshipStatus, Role,
 };

@@ -306,6 +306,16 @@ pub enum AvatarRef {
     Email(String),
 }
 
+impl std::fmt::Display for AvatarRef {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Self::Id(a) => a.fmt(f),
+            Self::Username(u) => f.write_str(u),
+            Self::Email(e) => f.write_str(e),
+        }
+    }
+}
+
 /// OASIS avatar look-ups.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]

@@ -356,3 +356,18 @@ mod tests {
         assert_eq!(Priority::ALL.iter().max(), Some(&Priority::Urgent));
     }
 }
+
+string_enum!(
+    /// A person's role in a workspace. The owner is the avatar whose CRM it is; the others are
+    /// members it (or an admin) invited. What each may do is [`Role::may`].
+    Role, "role", {
+        /// The avatar whose CRM it is: everything.
+        Owner = "owner",
+        /// Everything but what only the owner may do (linking the workspace's Telegram account).
+        Admin = "admin",
+        /// Works conversations: replies, priority, status, tags, follow-ups, contacts, assignment to self.
+        Agent = "agent",
+        /// Reads only.
+        Viewer = "viewer",
+    }
+);

@@ -6,6 +6,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, TimeZone, Utc};
 use mockall::predicate::eq;
+use telegcrm_domain::Access;
 use telegcrm_domain::event::{CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
 use telegcrm_domain::ports::{Avatar, AvatarRef, MockAvatarDirectory, MockClock, MockTelegramGateway, OutgoingText, SentMessage};
 use telegcrm_domain::{
@@ -91,7 +92,7 @@ async fn sending_goes_through_the_business_connection_and_is_stored_as_outgoing(
     let conv = seeded(&service, owner, Some("bc-77")).await;
     assert_eq!(conv.unread_count, 2);
 
-    let sent = service.send_message(owner, conv.id, "  On my way ").await.unwrap();
+    let sent = service.send_message(&Access::owner(owner), conv.id, "  On my way ").await.unwrap();
     assert_eq!(sent.direction, Direction::Outgoing);
     assert_eq!(sent.telegram_message_id, 99);
     assert!(sent.is_read);
@@ -129,7 +130,7 @@ async fn an_imported_personal_chat_is_answered_through_the_owners_business_conne
     let conv = seeded(&service, owner, Some(ChatKey::IMPORTED_PERSONAL)).await;
 
     // No connection yet: the bot must not write to the person from its own account.
-    let err = service.send_message(owner, conv.id, "Hello again").await.unwrap_err();
+    let err = service.send_message(&Access::owner(owner), conv.id, "Hello again").await.unwrap_err();
     assert!(matches!(err, CrmError::Invalid { field: "conversation", .. }), "{err}");
     assert!(err.to_string().contains("Telegram Business"), "{err}");
 
@@ -148,13 +149,13 @@ async fn an_imported_personal_chat_is_answered_through_the_owners_business_conne
     // A connection without the right to reply, or turned off, is refused before Telegram is
     // asked (the gateway expects exactly one call: the one that succeeds below).
     service.ingest(vec![connect(true, false, 20)], vec![]).await.unwrap();
-    let err = service.send_message(owner, conv.id, "Hello again").await.unwrap_err();
+    let err = service.send_message(&Access::owner(owner), conv.id, "Hello again").await.unwrap_err();
     assert!(err.to_string().contains("Reply to messages"), "{err}");
     service.ingest(vec![connect(false, true, 25)], vec![]).await.unwrap();
-    let err = service.send_message(owner, conv.id, "Hello again").await.unwrap_err();
+    let err = service.send_message(&Access::owner(owner), conv.id, "Hello again").await.unwrap_err();
     assert!(err.to_string().contains("turned off"), "{err}");
     service.ingest(vec![connect(true, true, 30)], vec![]).await.unwrap();
-    let sent = service.send_message(owner, conv.id, "Hello again").await.unwrap();
+    let sent = service.send_message(&Access::owner(owner), conv.id, "Hello again").await.unwrap();
     assert_eq!((sent.conversation_id, sent.telegram_message_id), (conv.id, 77));
     assert_eq!(service.conversation(owner, conv.id).await.unwrap().message_count, 3);
 }
@@ -167,7 +168,7 @@ async fn telegram_refusal_is_an_error_and_stores_nothing() {
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, None).await;
 
-    let err = service.send_message(owner, conv.id, "hi").await.unwrap_err();
+    let err = service.send_message(&Access::owner(owner), conv.id, "hi").await.unwrap_err();
     assert!(matches!(&err, CrmError::Gateway(GatewayError::Refused { description }) if description.contains("blocked")), "{err}");
     assert_eq!(service.conversation(owner, conv.id).await.unwrap().message_count, 2);
 }
@@ -180,10 +181,16 @@ async fn empty_text_and_foreign_conversations_never_reach_telegram() {
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_gateway(Arc::new(gateway));
     let conv = seeded(&service, owner, None).await;
 
-    assert!(matches!(service.send_message(owner, conv.id, "   ").await, Err(CrmError::Invalid { field: "text", .. })));
-    assert!(matches!(service.send_message(owner, conv.id, &"x".repeat(4097)).await, Err(CrmError::Invalid { field: "text", .. })));
+    assert!(matches!(service.send_message(&Access::owner(owner), conv.id, "   ").await, Err(CrmError::Invalid { field: "text", .. })));
+    assert!(matches!(
+        service.send_message(&Access::owner(owner), conv.id, &"x".repeat(4097)).await,
+        Err(CrmError::Invalid { field: "text", .. })
+    ));
     let stranger = AvatarId::new();
-    assert!(matches!(service.send_message(stranger, conv.id, "hi").await, Err(CrmError::NotFound { entity: Entity::Conversation, .. })));
+    assert!(matches!(
+        service.send_message(&Access::owner(stranger), conv.id, "hi").await,
+        Err(CrmError::NotFound { entity: Entity::Conversation, .. })
+    ));
 }
 
 #[tokio::test]
@@ -191,7 +198,10 @@ async fn sending_without_a_gateway_says_it_is_not_configured() {
     let owner = AvatarId::new();
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock());
     let conv = seeded(&service, owner, None).await;
-    assert!(matches!(service.send_message(owner, conv.id, "hi").await, Err(CrmError::Gateway(GatewayError::NotConfigured))));
+    assert!(matches!(
+        service.send_message(&Access::owner(owner), conv.id, "hi").await,
+        Err(CrmError::Gateway(GatewayError::NotConfigured))
+    ));
 }
 
 #[tokio::test]
@@ -206,10 +216,11 @@ async fn linking_a_contact_resolves_the_avatar_through_oasis() {
         .returning(move |_| Ok(Some(Avatar { id: linked, username: Some("zoe".into()), email: None, full_name: None })));
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_directory(Arc::new(directory));
     let conv = seeded(&service, owner, None).await;
-    let contact = service.link_contact_avatar(owner, first_contact_id(&conv), &AvatarRef::Username("zoe".into())).await.unwrap();
+    let contact =
+        service.link_contact_avatar(&Access::owner(owner), first_contact_id(&conv), &AvatarRef::Username("zoe".into())).await.unwrap();
     assert_eq!(contact.linked_oasis_avatar_id, Some(linked));
 
-    let unlinked = service.unlink_contact_avatar(owner, contact.id).await.unwrap();
+    let unlinked = service.unlink_contact_avatar(&Access::owner(owner), contact.id).await.unwrap();
     assert_eq!(unlinked.linked_oasis_avatar_id, None);
 }
 
@@ -226,9 +237,10 @@ async fn an_unknown_avatar_is_not_found_and_oasis_failure_is_a_directory_error()
     let conv = seeded(&service, owner, None).await;
     let contact = first_contact_id(&conv);
 
-    let err = service.link_contact_avatar(owner, contact, &AvatarRef::Email("nobody@example.com".into())).await.unwrap_err();
+    let err =
+        service.link_contact_avatar(&Access::owner(owner), contact, &AvatarRef::Email("nobody@example.com".into())).await.unwrap_err();
     assert!(matches!(err, CrmError::NotFound { entity: Entity::Avatar, .. }), "{err}");
-    let err = service.link_contact_avatar(owner, contact, &AvatarRef::Email("down@example.com".into())).await.unwrap_err();
+    let err = service.link_contact_avatar(&Access::owner(owner), contact, &AvatarRef::Email("down@example.com".into())).await.unwrap_err();
     assert!(matches!(err, CrmError::Directory(_)), "{err}");
     assert_eq!(service.contact(owner, contact).await.unwrap().linked_oasis_avatar_id, None);
 }
@@ -240,7 +252,10 @@ async fn another_owners_contact_is_not_found_before_oasis_is_asked() {
     directory.expect_find_avatar().never();
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock()).with_directory(Arc::new(directory));
     let conv = seeded(&service, owner, None).await;
-    let err = service.link_contact_avatar(AvatarId::new(), first_contact_id(&conv), &AvatarRef::Id(AvatarId::new())).await.unwrap_err();
+    let err = service
+        .link_contact_avatar(&Access::owner(AvatarId::new()), first_contact_id(&conv), &AvatarRef::Id(AvatarId::new()))
+        .await
+        .unwrap_err();
     assert!(matches!(err, CrmError::NotFound { entity: Entity::Contact, .. }), "{err}");
 }
 
@@ -250,7 +265,7 @@ async fn the_service_stamps_changes_with_its_clock() {
     let service = CrmService::new(Arc::new(MemoryStore::new())).with_clock(clock());
     let conv = seeded(&service, owner, None).await;
     assert_eq!(conv.updated_at, t(12, 0));
-    let read = service.mark_read(owner, conv.id).await.unwrap();
+    let read = service.mark_read(&Access::owner(owner), conv.id).await.unwrap();
     assert_eq!(read.last_read_at, Some(t(12, 0)));
     assert_eq!(read.unread_count, 0);
 }
@@ -308,15 +323,19 @@ async fn business_replies_edits_deletes_and_reads_go_to_telegram_as_the_rights_a
     service.ingest(vec![connection_with_rights(owner, "bc-r")], vec![]).await.unwrap();
     let conv = seeded(&service, owner, Some("bc-r")).await;
 
-    let err = service.send_reply(owner, conv.id, "Friday?", Some(404)).await.unwrap_err();
+    let err = service.send_reply(&Access::owner(owner), conv.id, "Friday?", Some(404)).await.unwrap_err();
     assert!(matches!(err, CrmError::Invalid { field: "replyToTelegramMessageId", .. }), "{err}");
-    let sent = service.send_reply(owner, conv.id, "Friday?", Some(2)).await.unwrap();
+    let sent = service.send_reply(&Access::owner(owner), conv.id, "Friday?", Some(2)).await.unwrap();
     assert_eq!((sent.reply_to_telegram_message_id, sent.details.sent_by_business_bot), (Some(2), true));
 
-    let err = service.edit_message(owner, conv.id, 1, "not mine").await.unwrap_err();
+    let err = service.edit_message(&Access::owner(owner), conv.id, 1, "not mine").await.unwrap_err();
     assert!(err.to_string().contains("only your own"), "{err}");
-    assert_eq!(service.edit_message(owner, conv.id, 99, "Friday?").await.unwrap().edits.len(), 0, "the same text calls nobody");
-    let edited = service.edit_message(owner, conv.id, 99, " Friday, 10:00? ").await.unwrap();
+    assert_eq!(
+        service.edit_message(&Access::owner(owner), conv.id, 99, "Friday?").await.unwrap().edits.len(),
+        0,
+        "the same text calls nobody"
+    );
+    let edited = service.edit_message(&Access::owner(owner), conv.id, 99, " Friday, 10:00? ").await.unwrap();
     assert_eq!((edited.content.as_str(), edited.edits[0].content.as_str()), ("Friday, 10:00?", "Friday?"));
 
     // The owner typed this one in Telegram: the connection may not delete it.
@@ -325,14 +344,14 @@ async fn business_replies_edits_deletes_and_reads_go_to_telegram_as_the_rights_a
         m.direction = Direction::Outgoing;
     }
     service.ingest(vec![typed], vec![]).await.unwrap();
-    let err = service.delete_message(owner, conv.id, 50).await.unwrap_err();
+    let err = service.delete_message(&Access::owner(owner), conv.id, 50).await.unwrap_err();
     assert!(err.to_string().contains("Delete all messages"), "{err}");
-    let deleted = service.delete_message(owner, conv.id, 99).await.unwrap();
+    let deleted = service.delete_message(&Access::owner(owner), conv.id, 99).await.unwrap();
     assert!(deleted.deleted_at.is_some());
-    assert!(service.delete_message(owner, conv.id, 99).await.unwrap_err().to_string().contains("deleted already"));
+    assert!(service.delete_message(&Access::owner(owner), conv.id, 99).await.unwrap_err().to_string().contains("deleted already"));
 
     service.ingest(vec![incoming(owner, Some("bc-r"), 3, "ok")], vec![]).await.unwrap();
-    let read = service.mark_read(owner, conv.id).await.unwrap();
+    let read = service.mark_read(&Access::owner(owner), conv.id).await.unwrap();
     assert_eq!(read.unread_count, 0);
 }
 
@@ -367,9 +386,9 @@ async fn files_are_checked_before_telegram_and_go_as_photos_only_when_they_are_p
     for (f, field) in
         [(file("a.pdf", 0, ""), "file"), (file("a.pdf", 51 << 20, ""), "file"), (file("a.pdf", 9, &"x".repeat(1025)), "caption")]
     {
-        let err = service.send_file(owner, conv.id, f).await.unwrap_err();
+        let err = service.send_file(&Access::owner(owner), conv.id, f).await.unwrap_err();
         assert!(matches!(err, CrmError::Invalid { field: f, .. } if f == field), "{err}");
     }
-    let sent = service.send_file(owner, conv.id, file("offer.pdf", 9, "  ")).await.unwrap();
+    let sent = service.send_file(&Access::owner(owner), conv.id, file("offer.pdf", 9, "  ")).await.unwrap();
     assert_eq!((sent.message_type, sent.media.and_then(|m| m.file_name)), (MessageType::Document, Some("offer.pdf".into())));
 }

@@ -8,7 +8,7 @@ use std::sync::Arc;
 
 use chrono::Duration;
 use telegcrm_domain::service::{ContactUpdate, ConversationUpdate, NewFollowUp};
-use telegcrm_domain::{AvatarId, ContactCategory, ConversationStatus, CrmService, Priority, Record, RelationshipStatus};
+use telegcrm_domain::{Access, AvatarId, ContactCategory, ConversationStatus, CrmService, Priority, Record, RelationshipStatus};
 use telegcrm_export::{Format, RestoreError, RestoreOptions, RestoreSummary, Table, WriteSink, export, restore};
 use telegcrm_store_memory::MemoryStore;
 use telegcrm_store_sqlite::SqliteStore;
@@ -81,7 +81,7 @@ async fn populate(service: &CrmService, owner: AvatarId) {
     fields.insert("aaa".to_owned(), serde_json::json!(["x", 1, null]));
     service
         .update_conversation(
-            owner,
+            &Access::owner(owner),
             zoe_conv.id,
             ConversationUpdate {
                 priority: Some(Priority::Urgent),
@@ -93,12 +93,12 @@ async fn populate(service: &CrmService, owner: AvatarId) {
         )
         .await
         .expect("update conversation");
-    service.mark_read(owner, zoe_conv.id).await.expect("read");
-    service.set_status(owner, group_conv.id, ConversationStatus::Archived).await.expect("archive");
+    service.mark_read(&Access::owner(owner), zoe_conv.id).await.expect("read");
+    service.set_status(&Access::owner(owner), group_conv.id, ConversationStatus::Archived).await.expect("archive");
     let contact = zoe_conv.contact_id.expect("zoe's contact");
     service
         .update_contact(
-            owner,
+            &Access::owner(owner),
             contact,
             ContactUpdate {
                 company: Some(Some("Acme, Inc.".to_owned())),
@@ -120,13 +120,17 @@ async fn populate(service: &CrmService, owner: AvatarId) {
         due_at: due,
         priority: Some(Priority::High),
     };
-    service.create_followup(owner, open.clone()).await.expect("follow-up");
-    let done = service.create_followup(owner, NewFollowUp { title: "Call back".to_owned(), ..open.clone() }).await.expect("follow-up");
-    service.complete_followup(owner, done.id).await.expect("complete");
-    let snoozed = service.create_followup(owner, NewFollowUp { title: "Ping".to_owned(), ..open.clone() }).await.expect("follow-up");
-    service.snooze_followup(owner, snoozed.id, due + Duration::days(1)).await.expect("snooze");
+    service.create_followup(&Access::owner(owner), open.clone()).await.expect("follow-up");
+    let done = service
+        .create_followup(&Access::owner(owner), NewFollowUp { title: "Call back".to_owned(), ..open.clone() })
+        .await
+        .expect("follow-up");
+    service.complete_followup(&Access::owner(owner), done.id).await.expect("complete");
+    let snoozed =
+        service.create_followup(&Access::owner(owner), NewFollowUp { title: "Ping".to_owned(), ..open.clone() }).await.expect("follow-up");
+    service.snooze_followup(&Access::owner(owner), snoozed.id, due + Duration::days(1)).await.expect("snooze");
     let overdue = NewFollowUp { title: "Overdue".to_owned(), due_at: service.now() - Duration::days(1), description: None, ..open };
-    service.create_followup(owner, overdue).await.expect("overdue follow-up");
+    service.create_followup(&Access::owner(owner), overdue).await.expect("overdue follow-up");
 
     // Another owner's chat with the same people: not in the first owner's export.
     let other = AvatarId::new();

@@ -241,7 +241,7 @@ async fn history_does_not_make_a_conversation_look_new() {
     let live = chrono::DateTime::from_timestamp(1_750_000_000, 0).expect("time");
     service.ingest(vec![fixtures::msg(fixtures::incoming(&chat, 9_000, "thanks, all good", live))], vec![]).await.expect("live");
     let c = conversations(&service, owner).await.remove(0);
-    service.set_status(owner, c.id, ConversationStatus::Archived).await.expect("archive");
+    service.set_status(&telegcrm_domain::Access::owner(owner), c.id, ConversationStatus::Archived).await.expect("archive");
 
     // The export (2019-2022) has older messages, one of them "urgent".
     let dir = tempfile::tempdir().expect("tempdir");

@@ -1,11 +1,11 @@
-//! Authentication: an OASIS JWT (`Authorization: Bearer`) or an API key (`X-API-Key`). Every
-//! authenticated handler takes a [`Caller`]; there is no way to reach the service without one.
-
-use std::future::{Ready, ready};
+//! Authentication: an OASIS JWT (`Authorization: Bearer`) or an API key (`X-API-Key`), and the
+//! workspace the request works in (`X-Workspace: <ownerAvatarId>`, absent: the caller's own).
+//! Every authenticated handler takes a [`Caller`]; there is no way to reach the service without one.
 
 use actix_web::dev::Payload;
 use actix_web::{FromRequest, HttpRequest, web};
-use telegcrm_domain::AvatarId;
+use futures::future::LocalBoxFuture;
+use telegcrm_domain::{Access, AvatarId};
 
 use crate::app::AppState;
 use crate::config::Secret;
@@ -63,21 +63,49 @@ impl Auth {
     }
 }
 
-/// The authenticated avatar making the request.
+/// The header that picks the workspace a request works in.
+pub const WORKSPACE_HEADER: &str = "x-workspace";
+
+/// The authenticated avatar making the request, and what it may do in the workspace it picked.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Caller(pub AvatarId);
+pub struct Caller {
+    access: Access,
+}
 
-impl FromRequest for Caller {
-    type Error = ApiError;
-    type Future = Ready<Result<Self, Self::Error>>;
+impl Caller {
+    /// The authenticated avatar.
+    pub fn avatar(&self) -> AvatarId {
+        self.access.avatar()
+    }
 
-    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
-        ready(caller(req))
+    /// The workspace the request works in (its owner's avatar id): what every read is scoped to.
+    pub fn workspace(&self) -> AvatarId {
+        self.access.workspace()
+    }
+
+    /// Who acts, for the operations that change something.
+    pub fn by(&self) -> &Access {
+        &self.access
     }
 }
 
-fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
-    let state = req.app_data::<web::Data<AppState>>().ok_or_else(|| ApiError::Unavailable("server state missing".into()))?;
+impl FromRequest for Caller {
+    type Error = ApiError;
+    type Future = LocalBoxFuture<'static, Result<Self, Self::Error>>;
+
+    fn from_request(req: &HttpRequest, _: &mut Payload) -> Self::Future {
+        let checked = authenticated(req);
+        Box::pin(async move {
+            let (state, avatar, workspace) = checked?;
+            let access = state.service.access(avatar, workspace).await?;
+            Ok(Caller { access })
+        })
+    }
+}
+
+/// The credentials' avatar and the workspace picked, checked before anything is read.
+fn authenticated(req: &HttpRequest) -> Result<(web::Data<AppState>, AvatarId, Option<AvatarId>), ApiError> {
+    let state = req.app_data::<web::Data<AppState>>().cloned().ok_or_else(|| ApiError::Unavailable("server state missing".into()))?;
     let avatar = state.auth.authenticate(req)?;
     // The C# API took the owner from ?oasisAvatarId=; we accept it only when it names the caller.
     let claimed = web::Query::<Vec<(String, String)>>::from_query(req.query_string())
@@ -88,5 +116,14 @@ fn caller(req: &HttpRequest) -> Result<Caller, ApiError> {
     {
         return Err(ApiError::Forbidden("oasisAvatarId must be your own avatar id".into()));
     }
-    Ok(Caller(avatar))
+    let workspace = match req.headers().get(WORKSPACE_HEADER) {
+        None => None,
+        Some(v) => Some(
+            v.to_str()
+                .ok()
+                .and_then(|v| v.trim().parse::<AvatarId>().ok())
+                .ok_or_else(|| ApiError::BadRequest("invalid X-Workspace: expected the owner's avatar id, a UUID".into()))?,
+        ),
+    };
+    Ok((state, avatar, workspace))
 }

@@ -143,6 +143,8 @@ impl ResponseError for ApiError {
             Self::Crm(e) => match e {
                 CrmError::NotFound { .. } => StatusCode::NOT_FOUND,
                 CrmError::Invalid { .. } => StatusCode::UNPROCESSABLE_ENTITY,
+                CrmError::Forbidden { .. } => StatusCode::FORBIDDEN,
+                CrmError::Conflict(_) => StatusCode::CONFLICT,
                 CrmError::Parse(_) => StatusCode::BAD_REQUEST,
                 CrmError::Store(StoreError::Conflict(_)) => StatusCode::CONFLICT,
                 CrmError::Store(StoreError::Unavailable(_)) => StatusCode::SERVICE_UNAVAILABLE,

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{contacts, conversations, export, followups, imports, search, system};
+use crate::routes::{contacts, conversations, export, followups, imports, search, system, workspaces};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -41,16 +41,28 @@ pub const SECRET: u32 = 1 << 8;
 /// 413 payload_too_large and 415 unsupported_media_type of an upload (multipart/form-data).
 pub const UPLOAD: u32 = 1 << 9;
 
+// Where two flags share a status, the later entry's description is the one kept: the specific
+// ones come after those that every authenticated operation has.
 const STATUSES: &[(u32, u16, &str)] = &[
+    (AUTH, 400, "bad_request: X-Workspace is not a UUID"),
     (
         BAD,
         400,
-        "bad_request: malformed JSON, a malformed UUID, an unknown enum value, a bad date, limit outside 1..200, a bad cursor, unknown JSON fields",
+        "bad_request: malformed JSON, a malformed UUID, an unknown enum value, a bad date, limit outside 1..200, a bad cursor, unknown JSON fields, an X-Workspace that is not a UUID",
     ),
     (AUTH, 401, "unauthorized: no or bad credentials"),
     (SECRET, 401, "unauthorized: X-Telegram-Bot-Api-Secret-Token missing or wrong, or TELEGRAM_WEBHOOK_SECRET not set"),
-    (AUTH, 403, "forbidden: oasisAvatarId names another avatar than the caller's"),
-    (MISSING, 404, "not_found: no such record for this caller (another avatar's id answers the same)"),
+    (
+        AUTH,
+        403,
+        "forbidden: the caller's role in the workspace does not allow this, or oasisAvatarId names another avatar than the caller's",
+    ),
+    (AUTH, 404, "not_found: X-Workspace names a workspace the caller is not a member of"),
+    (
+        MISSING,
+        404,
+        "not_found: no such record in the workspace (another workspace's id answers the same), or X-Workspace names a workspace the caller is not a member of",
+    ),
     (CONFLICT, 409, "conflict: a uniqueness rule of the store"),
     (BODY, 413, "payload_too_large: a body over 1 MiB"),
     (BODY, 415, "unsupported_media_type: a body that is not application/json"),
@@ -202,6 +214,11 @@ pub struct Legacy {
         imports::create,
         imports::list,
         imports::get,
+        workspaces::list,
+        workspaces::members,
+        workspaces::add,
+        workspaces::change,
+        workspaces::remove,
         system::me,
         system::telegram_link,
         system::webhook,
@@ -247,7 +264,34 @@ impl Modify for Security {
         if let Some(op) = doc.paths.paths.get_mut(&format!("{prefix}/telegram/webhook")).and_then(|p| p.post.as_mut()) {
             op.security = Some(vec![SecurityRequirement::new("telegramWebhookSecret", Vec::<String>::new())]);
         }
+        // Every authenticated operation works in the workspace X-Workspace picks.
+        for item in doc.paths.paths.values_mut() {
+            for op in [&mut item.get, &mut item.post, &mut item.patch, &mut item.delete, &mut item.put].into_iter().flatten() {
+                if op.security.is_none() {
+                    op.parameters.get_or_insert_with(Vec::new).push(workspace_header());
+                }
+            }
+        }
     }
+}
+
+/// The `X-Workspace` header.
+fn workspace_header() -> utoipa::openapi::path::Parameter {
+    use utoipa::openapi::path::{ParameterBuilder, ParameterIn};
+    ParameterBuilder::new()
+        .name("X-Workspace")
+        .parameter_in(ParameterIn::Header)
+        .required(utoipa::openapi::Required::False)
+        .description(Some(
+            "The workspace to work in: its owner's avatar id (GET /workspaces lists the caller's). Absent: the caller's own. \
+             A workspace the caller is not a member of answers 404.",
+        ))
+        .schema(Some(
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))),
+        ))
+        .build()
 }
 
 /// OpenAPI links: where an answer's ids lead, so clients (and stateful API tests) can chain calls.

@@ -8,7 +8,7 @@ use chrono::Duration;
 use telegcrm_domain::event::{CapturedMessage, ChatInfo, InboundEvent, TelegramUser};
 use telegcrm_domain::service::NewFollowUp;
 use telegcrm_domain::service::ReminderRound as Round;
-use telegcrm_domain::{AvatarId, ChatKey, ChatType, CrmService, Direction, MessageType, PageRequest};
+use telegcrm_domain::{Access, AvatarId, ChatKey, ChatType, CrmService, Direction, MessageType, PageRequest};
 use telegcrm_server::reminders::remind_once;
 use telegcrm_store_memory::MemoryStore;
 use telegcrm_telegram::{TelegramApi, TelegramSender};
@@ -63,7 +63,7 @@ async fn owner_with_followups(
     let due = clock.now_for_tests() + due_in;
     for title in titles {
         let new = NewFollowUp { conversation_id: conv.id, title: (*title).into(), description: None, due_at: due, priority: None };
-        service.create_followup(owner, new).await.unwrap();
+        service.create_followup(&Access::owner(owner), new).await.unwrap();
     }
 }
 

@@ -99,7 +99,15 @@ impl Server {
 
     /// Sends a request with an API key and returns status and JSON body (Null when empty).
     pub async fn call(&self, key: &str, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
+        self.call_in(key, None, method, path, body).await
+    }
+
+    /// [`Server::call`] in the workspace of `workspace` (the `X-Workspace` header), when given.
+    pub async fn call_in(&self, key: &str, workspace: Option<&str>, method: &str, path: &str, body: Option<Value>) -> (u16, Value) {
         let mut req = self.http.request(method.parse().unwrap(), self.url(path)).header("X-API-Key", key);
+        if let Some(w) = workspace {
+            req = req.header("X-Workspace", w);
+        }
         if let Some(b) = body {
             req = req.header("content-type", "application/json").body(b.to_string());
         }

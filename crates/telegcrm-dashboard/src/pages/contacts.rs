@@ -57,7 +57,7 @@ fn categories(current: &str) -> Vec<Opt> {
 
 /// GET /contacts?q=&category=&tag=
 pub async fn list(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let p = Fields::parse(req.query_string().as_bytes());
     let filter = ContactFilter {
         q: p.get("q").map(str::to_owned),
@@ -67,7 +67,7 @@ pub async fn list(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
     let cursor =
         p.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(50).unwrap_or_default(), cursor };
-    let found = dash.service.list_contacts(ctx.avatar(), &filter, &page).await.map_err(|e| ctx.err(e))?;
+    let found = dash.service.list_contacts(ctx.workspace(), &filter, &page).await.map_err(|e| ctx.err(e))?;
     let more = found.next_cursor.map(|c| {
         let mut qs = String::new();
         for k in ["q", "category", "tag"] {
@@ -108,10 +108,10 @@ fn cid(ctx: &Ctx, raw: &str) -> Result<ContactId, PageError> {
 
 /// GET /contacts/{id}
 pub async fn page(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let id = cid(&ctx, &path)?;
-    let c = dash.service.contact(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
-    let convs = dash.service.contact_conversations(ctx.avatar(), id, &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
+    let c = dash.service.contact(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
+    let convs = dash.service.contact_conversations(ctx.workspace(), id, &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let now = dash.service.now();
     let text = |v: &Option<String>| v.clone().unwrap_or_default();
     render(
@@ -138,7 +138,7 @@ pub async fn page(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Resu
 
 /// POST /contacts/{id}: the business fields (an empty field clears it).
 pub async fn save(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (ctx, f) = posted(&dash, &req, &body).await?;
     let id = cid(&ctx, &path)?;
     let field = |k: &str| Some(f.get(k).map(str::to_owned));
     let bad = |e: telegcrm_domain::ParseError| PageError::Invalid(Some(ctx.layout("contacts")), e.to_string());
@@ -156,13 +156,13 @@ pub async fn save(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
         tags: Some(tags),
         relationship_status: None,
     };
-    dash.service.update_contact(ctx.avatar(), id, update).await.map_err(|e| ctx.err(e))?;
+    dash.service.update_contact(ctx.by(), id, update).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/contacts/{id}")))
 }
 
 /// POST /contacts/{id}/link: `by` (id, username, email) and `avatar`.
 pub async fn link(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (ctx, f) = posted(&dash, &req, &body).await?;
     let id = cid(&ctx, &path)?;
     let key = f.get("avatar").ok_or_else(|| PageError::Invalid(Some(ctx.layout("contacts")), "Avatar must not be empty".into()))?;
     let by = match f.get("by").unwrap_or("username") {
@@ -172,14 +172,14 @@ pub async fn link(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
         "email" => AvatarRef::Email(key.to_owned()),
         _ => AvatarRef::Username(key.to_owned()),
     };
-    dash.service.link_contact_avatar(ctx.avatar(), id, &by).await.map_err(|e| ctx.err(e))?;
+    dash.service.link_contact_avatar(ctx.by(), id, &by).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/contacts/{id}")))
 }
 
 /// POST /contacts/{id}/unlink
 pub async fn unlink(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, _) = posted(&dash, &req, &body)?;
+    let (ctx, _) = posted(&dash, &req, &body).await?;
     let id = cid(&ctx, &path)?;
-    dash.service.unlink_contact_avatar(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    dash.service.unlink_contact_avatar(ctx.by(), id).await.map_err(|e| ctx.err(e))?;
     Ok(see_other(&format!("/contacts/{id}")))
 }

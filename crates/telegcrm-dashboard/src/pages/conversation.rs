@@ -7,7 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 use telegcrm_domain::service::NewFollowUp;
 use telegcrm_domain::{
-    ConversationId, ConversationStatus, CrmError, Cursor, FollowUpView, Limit, Message, MessageId, PageRequest, Priority, Tag,
+    Action, ConversationId, ConversationStatus, CrmError, Cursor, FollowUpView, Limit, Message, MessageId, PageRequest, Priority, Tag,
 };
 
 use super::view::{ConvItem, FollowView, MsgView, Opt, opts, parse_time, priorities};
@@ -94,8 +94,8 @@ async fn timeline(
     let mut rounds = 0;
     loop {
         let got = match topic {
-            Some(t) => dash.service.topic_messages(ctx.avatar(), id, t, &page).await,
-            None => dash.service.messages(ctx.avatar(), id, &page).await,
+            Some(t) => dash.service.topic_messages(ctx.workspace(), id, t, &page).await,
+            None => dash.service.messages(ctx.workspace(), id, &page).await,
         }
         .map_err(|e| ctx.err(e))?;
         all.extend(got.items);
@@ -140,19 +140,20 @@ async fn show(
     let Compose { notice, mut draft, reply_to, edit } = compose;
     let reply_to = reply_to.or_else(|| q.get("reply").and_then(|r| r.parse().ok()));
     let edit = edit.or_else(|| q.get("edit").and_then(|r| r.parse().ok()));
-    let mut conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
-    if conv.unread_count > 0 {
-        conv = dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    let mut conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
+    // Opening a conversation reads it for the team; a viewer's look changes nothing.
+    if conv.unread_count > 0 && ctx.access.may(Action::Work) {
+        conv = dash.service.mark_read(ctx.by(), id).await.map_err(|e| ctx.err(e))?;
     }
     let find = q.get("m").and_then(|m| m.parse::<MessageId>().ok());
     let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
     let (messages, older) = timeline(dash, ctx, id, q.get("before"), find, topic).await?;
     let now = dash.service.now();
     let fu =
-        dash.service.list_followups(ctx.avatar(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
+        dash.service.list_followups(ctx.workspace(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let item = ConvItem::new(&conv, now);
     let views = views(dash, &messages, &conv).await;
-    let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.avatar(), id, tg).await.ok() };
+    let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.workspace(), id, tg).await.ok() };
     let reply_to = match reply_to {
         Some(tg) => find_tg(tg).await.map(|m| (tg, m.preview())),
         None => None,
@@ -200,17 +201,17 @@ async fn show(
 
 /// GET /conversations/{id}[?before=cursor][&m=messageId]
 pub async fn page(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let id = conv_id(&ctx, &path)?;
     show(&dash, &ctx, &req, id, Compose::default(), StatusCode::OK).await
 }
 
 /// GET /conversations/{id}/older?before=cursor: older messages and the next "Older messages" link.
 pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let id = conv_id(&ctx, &path)?;
     let q = Fields::parse(req.query_string().as_bytes());
-    let conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    let conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
     let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
     let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None, topic).await?;
     let csrf = ctx.session.csrf.clone();
@@ -219,11 +220,11 @@ pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Res
 
 /// GET /conversations/{id}/latest: the newest messages (live refresh); marks them read.
 pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let id = conv_id(&ctx, &path)?;
-    let conv = dash.service.conversation(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
-    if conv.unread_count > 0 {
-        dash.service.mark_read(ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    let conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
+    if conv.unread_count > 0 && ctx.access.may(Action::Work) {
+        dash.service.mark_read(ctx.by(), id).await.map_err(|e| ctx.err(e))?;
     }
     let (messages, older) = timeline(&dash, &ctx, id, None, None, None).await?;
     let csrf = ctx.session.csrf.clone();
@@ -233,11 +234,11 @@ pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Re
 /// POST /conversations/{id}/messages: sends through Telegram (as a reply when `reply_to` is
 /// given); a refusal is shown on the page with the text kept.
 pub async fn send(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (ctx, f) = posted(&dash, &req, &body).await?;
     let id = conv_id(&ctx, &path)?;
     let text = f.raw("text").to_owned();
     let reply_to = f.get("reply_to").and_then(|r| r.parse::<i64>().ok());
-    let result = dash.service.send_reply(ctx.avatar(), id, &text, reply_to).await;
+    let result = dash.service.send_reply(ctx.by(), id, &text, reply_to).await;
     after_telegram(&dash, &ctx, &req, id, result, Compose { draft: text, reply_to, ..Compose::default() }, "Not sent").await
 }
 
@@ -249,14 +250,18 @@ pub async fn send_file(
     path: web::Path<String>,
     form: actix_multipart::Multipart,
 ) -> Result<HttpResponse, PageError> {
-    let mut ctx = None;
+    let mut session = None;
     let read = crate::form::read(form, "file", telegcrm_domain::service::MAX_BOT_UPLOAD_BYTES, Some("_csrf"), |name, value| {
         if name == "_csrf" {
-            ctx = Some(crate::web::csrf_checked(&dash, &req, Some(value)).map_err(|_| crate::form::FormError::Refused)?);
+            session = Some(crate::web::csrf_session(&dash, &req, Some(value)).map_err(|_| crate::form::FormError::Refused)?);
         }
         Ok(())
     })
     .await;
+    let ctx = match session {
+        Some(session) => Some(crate::web::context(&dash, &req, session).await?),
+        None => None,
+    };
     let (ctx, form) = match (ctx, read) {
         (Some(ctx), Ok(form)) => (ctx, form),
         (Some(ctx), Err(e)) => {
@@ -277,7 +282,7 @@ pub async fn send_file(
     };
     let caption = form.texts.get("caption").cloned().unwrap_or_default();
     let to_send = telegcrm_domain::service::FileToSend { path: file.path.clone(), size: file.size, caption, reply_to };
-    let result = dash.service.send_file(ctx.avatar(), id, to_send).await;
+    let result = dash.service.send_file(ctx.by(), id, to_send).await;
     drop(file);
     after_telegram(&dash, &ctx, &req, id, result, Compose { reply_to, ..Compose::default() }, "Not sent").await
 }
@@ -290,18 +295,18 @@ fn message_of(ctx: &Ctx, path: &(String, String)) -> Result<(ConversationId, i64
 
 /// POST /conversations/{id}/messages/{tg}/edit: replaces the text in Telegram, then here.
 pub async fn edit(dash: Dash, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (ctx, f) = posted(&dash, &req, &body).await?;
     let (id, tg) = message_of(&ctx, &path)?;
     let text = f.raw("text").to_owned();
-    let result = dash.service.edit_message(ctx.avatar(), id, tg, &text).await;
+    let result = dash.service.edit_message(ctx.by(), id, tg, &text).await;
     after_telegram(&dash, &ctx, &req, id, result, Compose { draft: text, edit: Some(tg), ..Compose::default() }, "Not edited").await
 }
 
 /// POST /conversations/{id}/messages/{tg}/delete: deletes in Telegram, then marks it here.
 pub async fn delete(dash: Dash, req: HttpRequest, path: web::Path<(String, String)>, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, _) = posted(&dash, &req, &body)?;
+    let (ctx, _) = posted(&dash, &req, &body).await?;
     let (id, tg) = message_of(&ctx, &path)?;
-    let result = dash.service.delete_message(ctx.avatar(), id, tg).await;
+    let result = dash.service.delete_message(ctx.by(), id, tg).await;
     after_telegram(&dash, &ctx, &req, id, result, Compose::default(), "Not deleted").await
 }
 
@@ -332,9 +337,9 @@ async fn after_telegram(
 
 /// GET /conversations/{id}/messages/{tg}/media: the message's file (cached after the first fetch).
 pub async fn media(dash: Dash, req: HttpRequest, path: web::Path<(String, String)>) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let (id, tg) = message_of(&ctx, &path)?;
-    let file = dash.service.message_file(ctx.avatar(), id, tg).await.map_err(|e| ctx.err(e))?;
+    let file = dash.service.message_file(ctx.workspace(), id, tg).await.map_err(|e| ctx.err(e))?;
     Ok(crate::media::response(&file))
 }
 
@@ -343,7 +348,7 @@ where
     F: FnOnce(Dash, Ctx, ConversationId, Fields) -> Fut,
     Fut: std::future::Future<Output = Result<(), PageError>>,
 {
-    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (ctx, f) = posted(&dash, &req, &body).await?;
     let id = conv_id(&ctx, &path)?;
     let to = back(&f, &format!("/conversations/{id}"));
     op(dash, ctx, id, f).await?;
@@ -363,7 +368,7 @@ fn parsed<T: std::str::FromStr<Err = telegcrm_domain::ParseError>>(ctx: &Ctx, f:
 pub async fn priority(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     change(dash, req, path, body, |dash, ctx, id, f| async move {
         let p: Priority = parsed(&ctx, &f, "priority")?;
-        dash.service.set_priority(ctx.avatar(), id, p).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.set_priority(ctx.by(), id, p).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -372,7 +377,7 @@ pub async fn priority(dash: Dash, req: HttpRequest, path: web::Path<String>, bod
 pub async fn status(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     change(dash, req, path, body, |dash, ctx, id, f| async move {
         let s: ConversationStatus = parsed(&ctx, &f, "status")?;
-        dash.service.set_status(ctx.avatar(), id, s).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.set_status(ctx.by(), id, s).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -381,7 +386,7 @@ pub async fn status(dash: Dash, req: HttpRequest, path: web::Path<String>, body:
 pub async fn add_tag(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     change(dash, req, path, body, |dash, ctx, id, f| async move {
         let t: Tag = parsed(&ctx, &f, "tag")?;
-        dash.service.add_tag(ctx.avatar(), id, t).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.add_tag(ctx.by(), id, t).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -390,7 +395,7 @@ pub async fn add_tag(dash: Dash, req: HttpRequest, path: web::Path<String>, body
 pub async fn remove_tag(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     change(dash, req, path, body, |dash, ctx, id, f| async move {
         let t: Tag = parsed(&ctx, &f, "tag")?;
-        dash.service.remove_tag(ctx.avatar(), id, t).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.remove_tag(ctx.by(), id, t).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -400,7 +405,7 @@ pub async fn summary(dash: Dash, req: HttpRequest, path: web::Path<String>, body
     change(dash, req, path, body, |dash, ctx, id, f| async move {
         let update =
             telegcrm_domain::service::ConversationUpdate { summary: Some(f.get("summary").map(str::to_owned)), ..Default::default() };
-        dash.service.update_conversation(ctx.avatar(), id, update).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.update_conversation(ctx.by(), id, update).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -416,7 +421,7 @@ pub async fn add_followup(dash: Dash, req: HttpRequest, path: web::Path<String>,
             due_at: due,
             priority: None,
         };
-        dash.service.create_followup(ctx.avatar(), new).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.create_followup(ctx.by(), new).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }

@@ -23,7 +23,7 @@ struct FollowUpsPage {
 
 /// GET /follow-ups?view=pending|completed|all
 pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let q = Fields::parse(req.query_string().as_bytes());
     let (tab, view) = match q.get("view") {
         Some("completed") => ("completed", FollowUpView::Completed),
@@ -33,7 +33,7 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
     let cursor =
         q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("follow-ups")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(100).unwrap_or_default(), cursor };
-    let found = dash.service.list_followups(ctx.avatar(), view, None, &page).await.map_err(|e| ctx.err(e))?;
+    let found = dash.service.list_followups(ctx.workspace(), view, None, &page).await.map_err(|e| ctx.err(e))?;
     let now = dash.service.now();
     let back = if req.query_string().is_empty() { "/follow-ups".to_owned() } else { format!("/follow-ups?{}", req.query_string()) };
     render(
@@ -71,7 +71,7 @@ where
     F: FnOnce(Dash, Ctx, FollowUpId, Fields) -> Fut,
     Fut: std::future::Future<Output = Result<(), PageError>>,
 {
-    let (ctx, f) = posted(&dash, &req, &body)?;
+    let (ctx, f) = posted(&dash, &req, &body).await?;
     let id = fid(&ctx, &path)?;
     let to = back(&f, "/follow-ups");
     op(dash, ctx, id, f).await?;
@@ -81,7 +81,7 @@ where
 /// POST /follow-ups/{id}/complete
 pub async fn complete(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     act(dash, req, path, body, |dash, ctx, id, _| async move {
-        dash.service.complete_followup(ctx.avatar(), id).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.complete_followup(ctx.by(), id).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -91,7 +91,7 @@ pub async fn snooze(dash: Dash, req: HttpRequest, path: web::Path<String>, body:
     act(dash, req, path, body, |dash, ctx, id, f| async move {
         let until = snooze_until(f.get("choice").unwrap_or("hour"), f.raw("until"), dash.service.now())
             .map_err(|m| PageError::Invalid(Some(ctx.layout("")), m))?;
-        dash.service.snooze_followup(ctx.avatar(), id, until).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.snooze_followup(ctx.by(), id, until).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -104,7 +104,7 @@ pub async fn edit(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
             None => None,
         };
         let update = FollowUpUpdate { title: f.get("title").map(str::to_owned), due_at: due, ..Default::default() };
-        dash.service.update_followup(ctx.avatar(), id, update).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.update_followup(ctx.by(), id, update).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }
@@ -112,7 +112,7 @@ pub async fn edit(dash: Dash, req: HttpRequest, path: web::Path<String>, body: w
 /// POST /follow-ups/{id}/cancel
 pub async fn cancel(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
     act(dash, req, path, body, |dash, ctx, id, _| async move {
-        dash.service.cancel_followup(ctx.avatar(), id).await.map(drop).map_err(|e| ctx.err(e))
+        dash.service.cancel_followup(ctx.by(), id).await.map(drop).map_err(|e| ctx.err(e))
     })
     .await
 }

@@ -83,10 +83,10 @@ struct Progress {
 pub async fn current(dash: &Dash, ctx: &Ctx, asked: Option<&str>) -> Result<Option<ImportView>, PageError> {
     let id = match asked {
         Some(id) => Some(id.parse::<ImportJobId>().map_err(|e| PageError::Invalid(Some(ctx.layout("settings")), e.to_string()))?),
-        None => dash.service.recent_import_jobs(ctx.avatar()).await.map_err(|e| ctx.err(e))?.first().copied(),
+        None => dash.service.recent_import_jobs(ctx.workspace()).await.map_err(|e| ctx.err(e))?.first().copied(),
     };
     let Some(id) = id else { return Ok(None) };
-    match ImportJob::load(&dash.service, ctx.avatar(), id).await {
+    match ImportJob::load(&dash.service, ctx.workspace(), id).await {
         Ok(job) => Ok(Some(ImportView::from(&job))),
         Err(CrmError::NotFound { .. }) if asked.is_none() => Ok(None),
         Err(e) => Err(ctx.err(e)),
@@ -95,10 +95,10 @@ pub async fn current(dash: &Dash, ctx: &Ctx, asked: Option<&str>) -> Result<Opti
 
 /// GET /settings/imports/{id}: the progress panel alone (htmx polls it while the job runs).
 pub async fn progress(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let id: ImportJobId =
         path.parse().map_err(|e: telegcrm_domain::ParseError| PageError::Invalid(Some(ctx.layout("settings")), e.to_string()))?;
-    let job = ImportJob::load(&dash.service, ctx.avatar(), id).await.map_err(|e| ctx.err(e))?;
+    let job = ImportJob::load(&dash.service, ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
     render(StatusCode::OK, &Progress { job: ImportView::from(&job) })
 }
 
@@ -150,7 +150,7 @@ impl From<crate::form::FormError> for Refused {
 /// over the limit is read to its end (bounded) before the answer, so the browser shows it.
 async fn receive(dash: &Dash, req: &HttpRequest, mut form: Multipart) -> Result<(Ctx, Upload), Refused> {
     let mut ctx = match req.headers().contains_key("x-csrf-token") {
-        true => Some(csrf_checked(dash, req, None)?),
+        true => Some(csrf_checked(dash, req, None).await?),
         false => None,
     };
     let mut upload = None;
@@ -174,13 +174,13 @@ async fn receive(dash: &Dash, req: &HttpRequest, mut form: Multipart) -> Result<
             }
             Some("_csrf") if ctx.is_none() => {
                 let token = text(&mut field, &mut budget).await?;
-                ctx = Some(csrf_checked(dash, req, Some(&token))?);
+                ctx = Some(csrf_checked(dash, req, Some(&token)).await?);
             }
             Some("file") if upload.is_none() => {
                 // A file before the token: refused unread, as a forged form would be.
-                if ctx.is_none() {
-                    return Err(PageError::Forbidden.into());
-                }
+                let Some(ctx) = &ctx else { return Err(PageError::Forbidden.into()) };
+                // A role that may not import is refused before a byte is spooled.
+                ctx.require(telegcrm_domain::Action::ImportExport)?;
                 let name = field.content_disposition().and_then(|d| d.get_filename()).unwrap_or("upload").to_owned();
                 let mut spool = Spool::new(dash.import_limit)?;
                 while let Some(chunk) = field.next().await {
@@ -224,7 +224,8 @@ async fn receive(dash: &Dash, req: &HttpRequest, mut form: Multipart) -> Result<
 pub async fn upload(dash: Dash, req: HttpRequest, form: Multipart) -> Result<HttpResponse, PageError> {
     match receive(&dash, &req, form).await {
         Ok((ctx, upload)) => {
-            let job = upload::start(&dash.service, ctx.avatar(), upload).await.map_err(|e| ctx.err(e))?;
+            let workspace = ctx.require(telegcrm_domain::Action::ImportExport)?;
+            let job = upload::start(&dash.service, workspace, upload).await.map_err(|e| ctx.err(e))?;
             Ok(see_other(&format!("/settings?import={}#import", job.id)))
         }
         Err(Refused::Page(e)) => Err(e),
@@ -232,7 +233,7 @@ pub async fn upload(dash: Dash, req: HttpRequest, form: Multipart) -> Result<Htt
             // Only a signed-in user with a good token gets here with an upload error... or one
             // whose form broke before the token; the page needs the session either way.
             let Some(session) = session(&dash, &req) else { return Err(PageError::Forbidden) };
-            let ctx = Ctx { session };
+            let ctx = crate::web::context(&dash, &req, session).await?;
             settings::show(&dash, &ctx, settings::Shown { status, import_error: Some(message), ..settings::Shown::default() }).await
         }
     }

@@ -56,7 +56,7 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
     let cursor =
         q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("inbox")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(PAGE).unwrap_or_default(), cursor };
-    let found = dash.service.list_conversations(ctx.avatar(), &filter, &page).await.map_err(|e| ctx.err(e))?;
+    let found = dash.service.list_conversations(ctx.workspace(), &filter, &page).await.map_err(|e| ctx.err(e))?;
     let now = dash.service.now();
     let mut params = String::new();
     for (k, v) in [("status", q.get("status")), ("priority", q.get("priority")), ("tag", q.get("tag")), ("unread", q.get("unread"))] {
@@ -82,7 +82,7 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
 
 /// GET /inbox
 pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let l = load(&dash, &ctx, &req).await?;
     render(
         StatusCode::OK,
@@ -102,7 +102,7 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
 
 /// GET /inbox/items: the list items only (htmx "More" and live refresh).
 pub async fn items(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let l = load(&dash, &ctx, &req).await?;
     let back = l.back.replacen("/inbox/items", "/inbox", 1);
     render(StatusCode::OK, &InboxItems { items: l.items, more: l.more, csrf: ctx.session.csrf.clone(), back })

@@ -45,7 +45,7 @@ struct SearchPage {
 
 /// GET /search?q=&contact=&from=&to=&priority=&tag=&status=
 pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let p = Fields::parse(req.query_string().as_bytes());
     let bad = |m: String| PageError::Invalid(Some(ctx.layout("search")), m);
     let q = p.get("q").unwrap_or("").to_owned();
@@ -61,7 +61,11 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
     let contact = p.get("contact").unwrap_or("").to_owned();
     let people = dash
         .service
-        .list_contacts(ctx.avatar(), &ContactFilter::default(), &PageRequest { limit: Limit::new(200).unwrap_or_default(), cursor: None })
+        .list_contacts(
+            ctx.workspace(),
+            &ContactFilter::default(),
+            &PageRequest { limit: Limit::new(200).unwrap_or_default(), cursor: None },
+        )
         .await
         .map_err(|e| ctx.err(e))?;
     let contacts = people
@@ -76,7 +80,7 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
         let cursor =
             p.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("search")), e.to_string()))?;
         let page = PageRequest { limit: Limit::new(20).unwrap_or_default(), cursor };
-        let found = dash.service.search_conversations(ctx.avatar(), &q, &filters, &page).await.map_err(|e| ctx.err(e))?;
+        let found = dash.service.search_conversations(ctx.workspace(), &q, &filters, &page).await.map_err(|e| ctx.err(e))?;
         let now = dash.service.now();
         for hit in &found.items {
             let title = conversation_title(&hit.conversation);

@@ -7,6 +7,7 @@ use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
 
 use futures::TryStreamExt;
+use telegcrm_domain::Action;
 use telegcrm_export::Format;
 
 use super::import::{ImportView, current};
@@ -86,7 +87,7 @@ pub async fn show(dash: &Dash, ctx: &Ctx, shown: Shown) -> Result<HttpResponse, 
         shown.status,
         &SettingsPage {
             layout: ctx.layout("settings"),
-            avatar: ctx.avatar().to_string(),
+            avatar: ctx.workspace().to_string(),
             qr_svg: link.as_deref().and_then(qr_svg),
             link,
             expires,
@@ -103,7 +104,7 @@ pub async fn show(dash: &Dash, ctx: &Ctx, shown: Shown) -> Result<HttpResponse, 
 
 /// GET /settings
 pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
     let q = Fields::parse(req.query_string().as_bytes());
     let import_job = current(&dash, &ctx, q.get("import")).await?;
     show(&dash, &ctx, Shown { import_job, ..Shown::default() }).await
@@ -111,8 +112,9 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
 
 /// POST /settings/telegram-link: creates a single-use deep link and shows it with its QR code.
 pub async fn link(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, _) = posted(&dash, &req, &body)?;
-    match dash.host.create_telegram_link(ctx.avatar()).await {
+    let (ctx, _) = posted(&dash, &req, &body).await?;
+    let own = ctx.require(Action::LinkTelegram)?;
+    match dash.host.create_telegram_link(own).await {
         Ok(l) => {
             let link = Some((l.deep_link, l.expires_at.map(|t| t.format("%Y-%m-%d %H:%M UTC").to_string())));
             show(&dash, &ctx, Shown { link, ..Shown::default() }).await
@@ -123,7 +125,8 @@ pub async fn link(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<Http
 
 /// GET /settings/export?format=…&table=…: the signed-in avatar's data, streamed as a download.
 pub async fn export(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
-    let ctx = signed_in(&dash, &req)?;
+    let ctx = signed_in(&dash, &req).await?;
+    let workspace = ctx.require(Action::ImportExport)?;
     let q = Fields::parse(req.query_string().as_bytes());
     let format = Format::parse(q.get("format").unwrap_or("ndjson"), q.get("table"))
         .map_err(|e| PageError::Invalid(Some(ctx.layout("settings")), e.to_string()))?;
@@ -131,7 +134,7 @@ pub async fn export(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageEr
     for header in format.download_headers() {
         response.insert_header(header);
     }
-    Ok(response.streaming(telegcrm_export::stream(dash.service.clone(), ctx.avatar(), format).map_ok(web::Bytes::from)))
+    Ok(response.streaming(telegcrm_export::stream(dash.service.clone(), workspace, format).map_ok(web::Bytes::from)))
 }
 
 #[cfg(test)]

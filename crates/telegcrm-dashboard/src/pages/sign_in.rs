@@ -114,7 +114,7 @@ pub async fn submit(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<Ht
 
 /// POST /sign-out
 pub async fn sign_out(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<HttpResponse, PageError> {
-    let (ctx, _) = posted(&dash, &req, &body)?;
+    let (ctx, _) = posted(&dash, &req, &body).await?;
     dash.sessions.remove(&ctx.session.id);
     let mut gone = Cookie::build(COOKIE, "").path("/").http_only(true).same_site(SameSite::Lax).secure(dash.cookie_secure).finish();
     gone.make_removal();

@@ -9,6 +9,7 @@ mod message;
 mod parked;
 mod record;
 mod recount;
+mod team;
 
 pub use chat_state::{BotMembership, ChatState, Silence};
 pub use contact::{Contact, ContactChange};
@@ -19,3 +20,4 @@ pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};
 pub use parked::{MAX_PARKED_ERROR_CHARS, MAX_PARKED_RAW_BYTES, ParkedUpdate};
 pub use record::Record;
 pub use recount::{ContactCounts, ContactTally, ConversationCounts};
+pub use team::{Access, Action, Member, Workspace};

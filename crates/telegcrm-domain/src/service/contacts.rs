@@ -7,6 +7,7 @@ use crate::tag::{MAX_TAGS, Tag};
 use crate::values::{ContactCategory, RelationshipStatus};
 
 use super::{CrmService, text_field};
+use crate::model::{Access, Action};
 
 /// A person's edit of a contact's business fields. `Some(None)` clears a field.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -52,7 +53,8 @@ impl CrmService {
     }
 
     /// Edits a contact's business fields.
-    pub async fn update_contact(&self, owner: AvatarId, id: ContactId, update: ContactUpdate) -> Result<Contact, CrmError> {
+    pub async fn update_contact(&self, by: &Access, id: ContactId, update: ContactUpdate) -> Result<Contact, CrmError> {
+        let owner = by.require(Action::Work)?;
         let email = field("email", update.email, MAX_FIELD)?;
         if let Some(Some(e)) = &email {
             let ok =
@@ -88,24 +90,19 @@ impl CrmService {
     }
 
     /// Links a contact to the OASIS avatar named by id, username or email, checked with OASIS.
-    pub async fn link_contact_avatar(&self, owner: AvatarId, id: ContactId, by: &AvatarRef) -> Result<Contact, CrmError> {
+    pub async fn link_contact_avatar(&self, by: &Access, id: ContactId, avatar: &AvatarRef) -> Result<Contact, CrmError> {
+        let owner = by.require(Action::Work)?;
         self.contact(owner, id).await?;
         let directory =
             self.directory.as_ref().ok_or_else(|| DirectoryError::Upstream("no OASIS API is configured (set OASIS_API_URL)".into()))?;
-        let avatar = directory.find_avatar(by).await?.ok_or_else(|| {
-            let key = match by {
-                AvatarRef::Id(a) => a.to_string(),
-                AvatarRef::Username(u) => u.clone(),
-                AvatarRef::Email(e) => e.clone(),
-            };
-            CrmError::not_found(Entity::Avatar, key)
-        })?;
+        let avatar = directory.find_avatar(avatar).await?.ok_or_else(|| CrmError::not_found(Entity::Avatar, avatar))?;
         let change = ContactChange { linked_oasis_avatar_id: Some(Some(avatar.id)), ..Default::default() };
         self.change_contact(owner, id, &change).await
     }
 
     /// Removes a contact's avatar link.
-    pub async fn unlink_contact_avatar(&self, owner: AvatarId, id: ContactId) -> Result<Contact, CrmError> {
+    pub async fn unlink_contact_avatar(&self, by: &Access, id: ContactId) -> Result<Contact, CrmError> {
+        let owner = by.require(Action::Work)?;
         let change = ContactChange { linked_oasis_avatar_id: Some(None), ..Default::default() };
         self.change_contact(owner, id, &change).await
     }

@@ -7,6 +7,7 @@ use crate::tag::{MAX_TAGS, Tag};
 use crate::values::{ConversationStatus, Priority};
 
 use super::{CrmService, text_field};
+use crate::model::{Access, Action};
 
 /// A person's change to a conversation (PATCH). Every `Some` field is applied.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -48,12 +49,8 @@ impl CrmService {
     }
 
     /// Applies a person's change.
-    pub async fn update_conversation(
-        &self,
-        owner: AvatarId,
-        id: ConversationId,
-        update: ConversationUpdate,
-    ) -> Result<Conversation, CrmError> {
+    pub async fn update_conversation(&self, by: &Access, id: ConversationId, update: ConversationUpdate) -> Result<Conversation, CrmError> {
+        let owner = by.require(Action::Work)?;
         if update.tags.as_ref().is_some_and(|t| t.len() > MAX_TAGS) {
             return Err(CrmError::invalid("tags", format!("at most {MAX_TAGS} tags")));
         }
@@ -79,17 +76,20 @@ impl CrmService {
     }
 
     /// Sets the priority by hand; detection no longer changes it.
-    pub async fn set_priority(&self, owner: AvatarId, id: ConversationId, priority: Priority) -> Result<Conversation, CrmError> {
+    pub async fn set_priority(&self, by: &Access, id: ConversationId, priority: Priority) -> Result<Conversation, CrmError> {
+        let owner = by.require(Action::Work)?;
         self.change_conversation(owner, id, ConversationChange { priority: Some(priority), ..Default::default() }).await
     }
 
     /// Sets the status.
-    pub async fn set_status(&self, owner: AvatarId, id: ConversationId, status: ConversationStatus) -> Result<Conversation, CrmError> {
+    pub async fn set_status(&self, by: &Access, id: ConversationId, status: ConversationStatus) -> Result<Conversation, CrmError> {
+        let owner = by.require(Action::Work)?;
         self.change_conversation(owner, id, ConversationChange { status: Some(status), ..Default::default() }).await
     }
 
     /// Adds a tag (no duplicate, ignoring case).
-    pub async fn add_tag(&self, owner: AvatarId, id: ConversationId, tag: Tag) -> Result<Conversation, CrmError> {
+    pub async fn add_tag(&self, by: &Access, id: ConversationId, tag: Tag) -> Result<Conversation, CrmError> {
+        let owner = by.require(Action::Work)?;
         let current = self.conversation(owner, id).await?;
         let full = || CrmError::invalid("tag", format!("a conversation has at most {MAX_TAGS} tags"));
         if current.tags.len() >= MAX_TAGS && !current.tags.contains(&tag) {
@@ -101,14 +101,16 @@ impl CrmService {
     }
 
     /// Removes a tag (ignoring case); removing a tag that is not there is fine.
-    pub async fn remove_tag(&self, owner: AvatarId, id: ConversationId, tag: Tag) -> Result<Conversation, CrmError> {
+    pub async fn remove_tag(&self, by: &Access, id: ConversationId, tag: Tag) -> Result<Conversation, CrmError> {
+        let owner = by.require(Action::Work)?;
         self.change_conversation(owner, id, ConversationChange { remove_tag: Some(tag), ..Default::default() }).await
     }
 
     /// Marks the conversation and all its messages read; in a Business chat whose connection
     /// allows it, the newest incoming message is marked read in the owner's Telegram too
     /// ([`CrmService::sync_read`]).
-    pub async fn mark_read(&self, owner: AvatarId, id: ConversationId) -> Result<Conversation, CrmError> {
+    pub async fn mark_read(&self, by: &Access, id: ConversationId) -> Result<Conversation, CrmError> {
+        let owner = by.require(Action::Work)?;
         let now = self.clock.now();
         let conv = self.change_conversation(owner, id, ConversationChange { read_at: Some(now), ..Default::default() }).await?;
         self.sync_read(&conv).await;

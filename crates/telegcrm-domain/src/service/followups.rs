@@ -8,6 +8,7 @@ use crate::ports::FollowUpFilter;
 use crate::values::{FollowUpStatus, FollowUpView, Priority};
 
 use super::{CrmService, text_field};
+use crate::model::{Access, Action};
 
 /// A new follow-up.
 #[derive(Clone, Debug, PartialEq)]
@@ -48,7 +49,8 @@ fn title(value: String) -> Result<String, CrmError> {
 
 impl CrmService {
     /// Creates a follow-up on one of the caller's conversations.
-    pub async fn create_followup(&self, owner: AvatarId, new: NewFollowUp) -> Result<FollowUp, CrmError> {
+    pub async fn create_followup(&self, by: &Access, new: NewFollowUp) -> Result<FollowUp, CrmError> {
+        let owner = by.require(Action::Work)?;
         let title = title(new.title)?;
         let description = text_field("description", new.description, MAX_DESCRIPTION)?;
         self.conversation(owner, new.conversation_id).await?;
@@ -98,7 +100,8 @@ impl CrmService {
     }
 
     /// Changes a follow-up.
-    pub async fn update_followup(&self, owner: AvatarId, id: FollowUpId, update: FollowUpUpdate) -> Result<FollowUp, CrmError> {
+    pub async fn update_followup(&self, by: &Access, id: FollowUpId, update: FollowUpUpdate) -> Result<FollowUp, CrmError> {
+        let owner = by.require(Action::Work)?;
         let change = FollowUpChange {
             title: update.title.map(title).transpose()?,
             description: update.description.map(|d| text_field("description", d, MAX_DESCRIPTION)).transpose()?,
@@ -111,19 +114,22 @@ impl CrmService {
     }
 
     /// Marks a follow-up completed.
-    pub async fn complete_followup(&self, owner: AvatarId, id: FollowUpId) -> Result<FollowUp, CrmError> {
+    pub async fn complete_followup(&self, by: &Access, id: FollowUpId) -> Result<FollowUp, CrmError> {
+        let owner = by.require(Action::Work)?;
         let change = FollowUpChange { status: Some(FollowUpStatus::Completed), ..Default::default() };
         self.change_followup(owner, id, &change).await
     }
 
     /// Cancels a follow-up.
-    pub async fn cancel_followup(&self, owner: AvatarId, id: FollowUpId) -> Result<FollowUp, CrmError> {
+    pub async fn cancel_followup(&self, by: &Access, id: FollowUpId) -> Result<FollowUp, CrmError> {
+        let owner = by.require(Action::Work)?;
         let change = FollowUpChange { status: Some(FollowUpStatus::Cancelled), ..Default::default() };
         self.change_followup(owner, id, &change).await
     }
 
     /// Moves a pending follow-up's due time to `until` (which must be in the future).
-    pub async fn snooze_followup(&self, owner: AvatarId, id: FollowUpId, until: DateTime<Utc>) -> Result<FollowUp, CrmError> {
+    pub async fn snooze_followup(&self, by: &Access, id: FollowUpId, until: DateTime<Utc>) -> Result<FollowUp, CrmError> {
+        let owner = by.require(Action::Work)?;
         let current = self.followup(owner, id).await?;
         if current.status != FollowUpStatus::Pending {
             return Err(CrmError::invalid("status", format!("only a pending follow-up can be snoozed; this one is {}", current.status)));
@@ -136,7 +142,8 @@ impl CrmService {
     }
 
     /// Deletes a follow-up.
-    pub async fn delete_followup(&self, owner: AvatarId, id: FollowUpId) -> Result<(), CrmError> {
+    pub async fn delete_followup(&self, by: &Access, id: FollowUpId) -> Result<(), CrmError> {
+        let owner = by.require(Action::Work)?;
         if self.store.delete_followup(owner, id).await? { Ok(()) } else { Err(CrmError::not_found(Entity::FollowUp, id)) }
     }
 

@@ -12,8 +12,8 @@
 use chrono::{DateTime, Duration, Utc};
 use serde::{Deserialize, Serialize};
 
-use super::CrmService;
-use crate::error::{CrmError, StoreError};
+use super::{CrmService, corrupt};
+use crate::error::CrmError;
 use crate::event::{BusinessConnection, TelegramUser};
 use crate::ids::AvatarId;
 
@@ -62,10 +62,6 @@ pub struct LinkCode {
 struct PendingCode {
     avatar_id: AvatarId,
     expires_at: DateTime<Utc>,
-}
-
-fn corrupt(what: &str, e: impl std::fmt::Display) -> CrmError {
-    CrmError::Store(StoreError::Corrupt(format!("{what}: {e}")))
 }
 
 impl CrmService {

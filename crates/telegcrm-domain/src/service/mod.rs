@@ -14,6 +14,7 @@ mod parked;
 mod reminders;
 mod restore;
 mod search;
+mod team;
 
 use std::sync::Arc;
 
@@ -32,6 +33,7 @@ pub use self::parked::{MAX_PARKED, MAX_PARKED_PAGE, ReceivedUpdate, Replay, Upda
 pub use self::reminders::{REMINDER_CLAIM_TTL, ROUND_LIMIT, ReminderRound, reminder_text};
 pub use self::restore::RestoreReport;
 pub use self::search::{ConversationHit, HitRef, MessageHit};
+pub use self::team::{MAX_MEMBERS, member_of_key, members_key};
 use crate::error::CrmError;
 use crate::event::{InboundEvent, IngestBatch, IngestReport};
 use crate::ports::{AvatarDirectory, Clock, FileCache, Store, SystemClock, TelegramGateway};
@@ -145,4 +147,9 @@ pub(crate) fn text_field(field: &'static str, value: Option<String>, max_chars: 
         Some(v) if v.is_empty() => Ok(None),
         other => Ok(other),
     }
+}
+
+/// A stored value the service cannot read or write as JSON.
+pub(crate) fn corrupt(what: &str, e: impl std::fmt::Display) -> CrmError {
+    CrmError::Store(crate::error::StoreError::Corrupt(format!("{what}: {e}")))
 }

@@ -12,6 +12,7 @@ use crate::ports::{OutgoingFile, OutgoingText, SentMessage, TelegramGateway};
 use crate::values::{Direction, MessageType};
 
 use super::CrmService;
+use crate::model::{Access, Action};
 
 /// Telegram's limit for one text message.
 pub const MAX_TELEGRAM_TEXT: usize = 4096;
@@ -75,13 +76,14 @@ fn checked_text(text: &str) -> Result<&str, CrmError> {
 impl CrmService {
     /// Sends a text through Telegram (through the business connection when the chat came through
     /// one) and stores what Telegram accepted as an outgoing message.
-    pub async fn send_message(&self, owner: AvatarId, id: ConversationId, text: &str) -> Result<Message, CrmError> {
-        self.send_reply(owner, id, text, None).await
+    pub async fn send_message(&self, by: &Access, id: ConversationId, text: &str) -> Result<Message, CrmError> {
+        self.send_reply(by, id, text, None).await
     }
 
     /// Sends a text that answers `reply_to` (a Telegram message id of this conversation), or no
     /// message when `None`.
-    pub async fn send_reply(&self, owner: AvatarId, id: ConversationId, text: &str, reply_to: Option<i64>) -> Result<Message, CrmError> {
+    pub async fn send_reply(&self, by: &Access, id: ConversationId, text: &str, reply_to: Option<i64>) -> Result<Message, CrmError> {
+        let owner = by.require(Action::Work)?;
         let text = checked_text(text)?;
         let conv = self.conversation(owner, id).await?;
         self.check_reply(owner, id, reply_to).await?;
@@ -100,7 +102,8 @@ impl CrmService {
 
     /// Sends a photo or a document (see [`FileToSend::as_photo`]) with its caption, as a reply
     /// when asked, and stores what Telegram accepted as an outgoing message with its file.
-    pub async fn send_file(&self, owner: AvatarId, id: ConversationId, file: FileToSend) -> Result<Message, CrmError> {
+    pub async fn send_file(&self, by: &Access, id: ConversationId, file: FileToSend) -> Result<Message, CrmError> {
+        let owner = by.require(Action::Work)?;
         // Another owner's conversation is not found, whatever the file.
         let conv = self.conversation(owner, id).await?;
         if file.size == 0 {
@@ -167,13 +170,8 @@ impl CrmService {
 
     /// Replaces the text of one of the owner's messages in Telegram, then here (the earlier
     /// text kept in its edits). The same text again changes nothing and calls nobody.
-    pub async fn edit_message(
-        &self,
-        owner: AvatarId,
-        id: ConversationId,
-        telegram_message_id: i64,
-        text: &str,
-    ) -> Result<Message, CrmError> {
+    pub async fn edit_message(&self, by: &Access, id: ConversationId, telegram_message_id: i64, text: &str) -> Result<Message, CrmError> {
+        let owner = by.require(Action::Work)?;
         let text = checked_text(text)?;
         let conv = self.conversation(owner, id).await?;
         let message = self.stored_message(owner, id, telegram_message_id).await?;
@@ -205,7 +203,8 @@ impl CrmService {
 
     /// Deletes one of the owner's messages in Telegram, then marks it deleted here (its content
     /// is kept, as for deletions Telegram reports).
-    pub async fn delete_message(&self, owner: AvatarId, id: ConversationId, telegram_message_id: i64) -> Result<Message, CrmError> {
+    pub async fn delete_message(&self, by: &Access, id: ConversationId, telegram_message_id: i64) -> Result<Message, CrmError> {
+        let owner = by.require(Action::Work)?;
         let conv = self.conversation(owner, id).await?;
         let message = self.stored_message(owner, id, telegram_message_id).await?;
         let now = self.clock.now();

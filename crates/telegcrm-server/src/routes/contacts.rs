@@ -45,7 +45,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
     let p: PageQuery = query(&req)?;
     let filter = ContactFilter { q: q.q.or(q.keyword), category: opt(q.category.as_deref())?, tag: opt(q.tag.as_deref())? };
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.list_contacts(caller.0, &filter, &page).await?))
+    Ok(ok(state.service.list_contacts(caller.workspace(), &filter, &page).await?))
 }
 
 /// GET /contacts/{id}
@@ -54,7 +54,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
     params(("id" = Uuid, Path, description = "the contact"), Legacy),
     responses((status = 200, description = "the contact", body = Envelope<Contact>), ReadErrors))]
 pub async fn get(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    Ok(ok(state.service.contact(caller.0, id(&path)?).await?))
+    Ok(ok(state.service.contact(caller.workspace(), id(&path)?).await?))
 }
 
 /// PATCH body: business fields; `null` (or a blank text) clears one.
@@ -121,7 +121,7 @@ pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: 
         tags: b.tags,
         relationship_status: b.relationship_status,
     };
-    Ok(ok(state.service.update_contact(caller.0, id(&path)?, update).await?))
+    Ok(ok(state.service.update_contact(caller.by(), id(&path)?, update).await?))
 }
 
 /// GET /contacts/{id}/conversations
@@ -132,7 +132,7 @@ pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: 
 pub async fn conversations(state: State, caller: Caller, path: web::Path<String>, req: HttpRequest) -> ApiResult {
     let p: PageQuery = query(&req)?;
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.contact_conversations(caller.0, id(&path)?, &page).await?))
+    Ok(ok(state.service.contact_conversations(caller.workspace(), id(&path)?, &page).await?))
 }
 
 /// `{avatarId}`, `{username}` or `{email}`: exactly one (a `null` or blank one counts as absent).
@@ -146,47 +146,67 @@ pub struct LinkBody {
 
 impl PartialSchema for LinkBody {
     fn schema() -> RefOr<Schema> {
-        let absent = || {
-            let blank = ObjectBuilder::new().schema_type(Type::String).pattern(Some(format!("^[{}]*$", crate::openapi::WS)));
-            Schema::AnyOf(AnyOfBuilder::new().item(ObjectBuilder::new().schema_type(Type::Null)).item(blank).build())
-        };
-        let null = || ObjectBuilder::new().schema_type(Type::Null);
-        let by_id = ObjectBuilder::new()
-            .property(
-                "avatarId",
-                ObjectBuilder::new()
-                    .schema_type(Type::String)
-                    .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))),
-            )
-            .required("avatarId")
-            .property("username", absent())
-            .property("email", absent())
-            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
-            .description(Some("By the avatar's id."));
-        let by_username = ObjectBuilder::new()
-            .property("avatarId", null())
-            .property("username", crate::openapi::avatar_username())
-            .required("username")
-            .property("email", absent())
-            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
-            .description(Some("By the avatar's username."));
-        let by_email = ObjectBuilder::new()
-            .property("avatarId", null())
-            .property("username", absent())
-            .property("email", crate::openapi::avatar_email())
-            .required("email")
-            .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
-            .description(Some("By the avatar's email."));
-        Schema::OneOf(
-            OneOfBuilder::new()
-                .item(by_id)
-                .item(by_username)
-                .item(by_email)
-                .description(Some("Exactly one of avatarId, username or email; a null or blank one counts as absent."))
-                .build(),
-        )
-        .into()
+        avatar_ref_schema(&[])
     }
+}
+
+/// Adds required properties to an object schema.
+trait PipeExtra {
+    fn pipe_extra(self, extra: &[(&str, RefOr<Schema>)]) -> Self;
+}
+
+impl PipeExtra for ObjectBuilder {
+    fn pipe_extra(self, extra: &[(&str, RefOr<Schema>)]) -> Self {
+        extra.iter().fold(self, |b, (name, schema)| b.property(*name, schema.clone()).required(*name))
+    }
+}
+
+/// The schema of a body naming an OASIS avatar by exactly one of `avatarId`, `username` or
+/// `email`, with `extra` required properties besides (a member's `role`).
+pub(crate) fn avatar_ref_schema(extra: &[(&str, RefOr<Schema>)]) -> RefOr<Schema> {
+    let absent = || {
+        let blank = ObjectBuilder::new().schema_type(Type::String).pattern(Some(format!("^[{}]*$", crate::openapi::WS)));
+        Schema::AnyOf(AnyOfBuilder::new().item(ObjectBuilder::new().schema_type(Type::Null)).item(blank).build())
+    };
+    let null = || ObjectBuilder::new().schema_type(Type::Null);
+    let by_id = ObjectBuilder::new()
+        .property(
+            "avatarId",
+            ObjectBuilder::new()
+                .schema_type(Type::String)
+                .format(Some(utoipa::openapi::SchemaFormat::KnownFormat(utoipa::openapi::KnownFormat::Uuid))),
+        )
+        .required("avatarId")
+        .property("username", absent())
+        .property("email", absent())
+        .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+        .pipe_extra(extra)
+        .description(Some("By the avatar's id."));
+    let by_username = ObjectBuilder::new()
+        .property("avatarId", null())
+        .property("username", crate::openapi::avatar_username())
+        .required("username")
+        .property("email", absent())
+        .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+        .pipe_extra(extra)
+        .description(Some("By the avatar's username."));
+    let by_email = ObjectBuilder::new()
+        .property("avatarId", null())
+        .property("username", absent())
+        .property("email", crate::openapi::avatar_email())
+        .required("email")
+        .additional_properties(Some(utoipa::openapi::schema::AdditionalProperties::FreeForm(false)))
+        .pipe_extra(extra)
+        .description(Some("By the avatar's email."));
+    Schema::OneOf(
+        OneOfBuilder::new()
+            .item(by_id)
+            .item(by_username)
+            .item(by_email)
+            .description(Some("Exactly one of avatarId, username or email; a null or blank one counts as absent."))
+            .build(),
+    )
+    .into()
 }
 
 impl ToSchema for LinkBody {
@@ -204,13 +224,8 @@ impl ToSchema for LinkBody {
         Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn link(state: State, caller: Caller, path: web::Path<String>, body: web::Json<LinkBody>) -> ApiResult {
     let b = body.into_inner();
-    let by = match (b.avatar_id, b.username.filter(|s| !s.trim().is_empty()), b.email.filter(|s| !s.trim().is_empty())) {
-        (Some(a), None, None) => AvatarRef::Id(a),
-        (None, Some(u), None) => AvatarRef::Username(u.trim().to_owned()),
-        (None, None, Some(e)) => AvatarRef::Email(e.trim().to_owned()),
-        _ => return Err(ApiError::Unprocessable("give exactly one of avatarId, username or email".into())),
-    };
-    Ok(ok(state.service.link_contact_avatar(caller.0, id(&path)?, &by).await?))
+    let by = avatar_ref(b.avatar_id, b.username, b.email)?;
+    Ok(ok(state.service.link_contact_avatar(caller.by(), id(&path)?, &by).await?))
 }
 
 /// DELETE /contacts/{id}/link-avatar
@@ -219,5 +234,17 @@ pub async fn link(state: State, caller: Caller, path: web::Path<String>, body: w
     params(("id" = Uuid, Path, description = "the contact"), Legacy),
     responses((status = 200, description = "the contact", body = Envelope<Contact>), Errors<{ BAD | AUTH | MISSING | CONFLICT | UNAVAILABLE }>))]
 pub async fn unlink(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    Ok(ok(state.service.unlink_contact_avatar(caller.0, id(&path)?).await?))
+    Ok(ok(state.service.unlink_contact_avatar(caller.by(), id(&path)?).await?))
+}
+
+/// The avatar a body names by exactly one of `avatarId`, `username` or `email` (a blank one
+/// counts as absent).
+pub(crate) fn avatar_ref(avatar_id: Option<AvatarId>, username: Option<String>, email: Option<String>) -> Result<AvatarRef, ApiError> {
+    let given = |v: Option<String>| v.map(|s| s.trim().to_owned()).filter(|s| !s.is_empty());
+    match (avatar_id, given(username), given(email)) {
+        (Some(a), None, None) => Ok(AvatarRef::Id(a)),
+        (None, Some(u), None) => Ok(AvatarRef::Username(u)),
+        (None, None, Some(e)) => Ok(AvatarRef::Email(e)),
+        _ => Err(ApiError::Unprocessable("give exactly one of avatarId, username or email".into())),
+    }
 }

@@ -56,7 +56,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
         contact_id: opt::<ContactId>(q.contact_id.as_deref())?,
     };
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.list_conversations(caller.0, &filter, &page).await?))
+    Ok(ok(state.service.list_conversations(caller.workspace(), &filter, &page).await?))
 }
 
 /// GET /conversations/{id}
@@ -65,7 +65,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
     params(("id" = Uuid, Path, description = "the conversation"), Legacy),
     responses((status = 200, description = "the conversation", body = Envelope<Conversation>), ReadErrors))]
 pub async fn get(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    Ok(ok(state.service.conversation(caller.0, id::<ConversationId>(&path)?).await?))
+    Ok(ok(state.service.conversation(caller.workspace(), id::<ConversationId>(&path)?).await?))
 }
 
 /// PATCH body: any of the fields; `null` clears the summary.
@@ -99,7 +99,7 @@ pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: 
     let b = body.into_inner();
     let update =
         ConversationUpdate { priority: b.priority, status: b.status, tags: b.tags, summary: b.summary, custom_fields: b.custom_fields };
-    Ok(ok(state.service.update_conversation(caller.0, id(&path)?, update).await?))
+    Ok(ok(state.service.update_conversation(caller.by(), id(&path)?, update).await?))
 }
 
 /// `{priority}`
@@ -120,7 +120,7 @@ type SetErrors = Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | UNAVAILABLE }
     request_body = PriorityBody,
     responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), SetErrors))]
 pub async fn priority(state: State, caller: Caller, path: web::Path<String>, body: web::Json<PriorityBody>) -> ApiResult {
-    Ok(ok(state.service.set_priority(caller.0, id(&path)?, body.priority).await?))
+    Ok(ok(state.service.set_priority(caller.by(), id(&path)?, body.priority).await?))
 }
 
 /// `{status}`
@@ -138,7 +138,7 @@ pub struct StatusBody {
     request_body = StatusBody,
     responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), SetErrors))]
 pub async fn status(state: State, caller: Caller, path: web::Path<String>, body: web::Json<StatusBody>) -> ApiResult {
-    Ok(ok(state.service.set_status(caller.0, id(&path)?, body.status).await?))
+    Ok(ok(state.service.set_status(caller.by(), id(&path)?, body.status).await?))
 }
 
 /// `{tag}`
@@ -156,7 +156,7 @@ pub struct TagBody {
     request_body = TagBody,
     responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), WriteErrors))]
 pub async fn add_tag(state: State, caller: Caller, path: web::Path<String>, body: web::Json<TagBody>) -> ApiResult {
-    Ok(ok(state.service.add_tag(caller.0, id(&path)?, body.into_inner().tag).await?))
+    Ok(ok(state.service.add_tag(caller.by(), id(&path)?, body.into_inner().tag).await?))
 }
 
 /// A change without a body.
@@ -169,7 +169,7 @@ type RemoveErrors = Errors<{ BAD | AUTH | MISSING | CONFLICT | UNAVAILABLE }>;
     responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), RemoveErrors))]
 pub async fn remove_tag(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult {
     let (conv, tag) = path.into_inner();
-    Ok(ok(state.service.remove_tag(caller.0, id(&conv)?, id::<Tag>(&tag)?).await?))
+    Ok(ok(state.service.remove_tag(caller.by(), id(&conv)?, id::<Tag>(&tag)?).await?))
 }
 
 /// POST /conversations/{id}/read
@@ -178,7 +178,7 @@ pub async fn remove_tag(state: State, caller: Caller, path: web::Path<(String, S
     params(("id" = Uuid, Path, description = "the conversation"), Legacy),
     responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), RemoveErrors))]
 pub async fn read(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    Ok(ok(state.service.mark_read(caller.0, id(&path)?).await?))
+    Ok(ok(state.service.mark_read(caller.by(), id(&path)?).await?))
 }
 
 /// The page of a message list: `before` is the cursor (the C# API's name), `cursor` an alias.
@@ -210,10 +210,10 @@ pub async fn messages(state: State, caller: Caller, path: web::Path<String>, req
     let q: MessagesQuery = query(&req)?;
     let page = page(q.limit.as_deref(), q.before.as_deref().or(q.cursor.as_deref()))?;
     match q.topic_id.as_deref().map(str::trim) {
-        None => Ok(ok(state.service.messages(caller.0, id(&path)?, &page).await?)),
+        None => Ok(ok(state.service.messages(caller.workspace(), id(&path)?, &page).await?)),
         Some(t) => {
             let topic = t.parse::<i64>().map_err(|_| ApiError::BadRequest(format!("topicId: {t:?} is not a whole number")))?;
-            Ok(ok(state.service.topic_messages(caller.0, id(&path)?, topic, &page).await?))
+            Ok(ok(state.service.topic_messages(caller.workspace(), id(&path)?, topic, &page).await?))
         }
     }
 }
@@ -240,7 +240,7 @@ pub struct SendBody {
         Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn send(state: State, caller: Caller, path: web::Path<String>, body: web::Json<SendBody>) -> ApiResult {
     let body = body.into_inner();
-    Ok(created(state.service.send_reply(caller.0, id(&path)?, &body.text, body.reply_to_telegram_message_id).await?))
+    Ok(created(state.service.send_reply(caller.by(), id(&path)?, &body.text, body.reply_to_telegram_message_id).await?))
 }
 
 /// A message of a conversation, by its Telegram id.
@@ -269,7 +269,7 @@ pub struct EditBody {
         Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn edit_message(state: State, caller: Caller, path: web::Path<(String, String)>, body: web::Json<EditBody>) -> ApiResult {
     let (conv, message) = message_path(&path)?;
-    Ok(ok(state.service.edit_message(caller.0, conv, message, &body.text).await?))
+    Ok(ok(state.service.edit_message(caller.by(), conv, message, &body.text).await?))
 }
 
 /// DELETE /conversations/{id}/messages/{telegramMessageId}
@@ -281,7 +281,7 @@ pub async fn edit_message(state: State, caller: Caller, path: web::Path<(String,
         Errors<{ BAD | AUTH | MISSING | CONFLICT | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn delete_message(state: State, caller: Caller, path: web::Path<(String, String)>) -> ApiResult {
     let (conv, message) = message_path(&path)?;
-    Ok(ok(state.service.delete_message(caller.0, conv, message).await?))
+    Ok(ok(state.service.delete_message(caller.by(), conv, message).await?))
 }
 
 /// GET /conversations/{id}/messages/{telegramMessageId}/media
@@ -293,7 +293,7 @@ pub async fn delete_message(state: State, caller: Caller, path: web::Path<(Strin
         Errors<{ BAD | AUTH | MISSING | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn media(state: State, caller: Caller, path: web::Path<(String, String)>) -> Result<HttpResponse, ApiError> {
     let (conv, message) = message_path(&path)?;
-    let file = state.service.message_file(caller.0, conv, message).await?;
+    let file = state.service.message_file(caller.workspace(), conv, message).await?;
     Ok(telegcrm_dashboard::media::response(&file))
 }
 
@@ -322,6 +322,8 @@ pub struct FileForm {
     responses((status = 201, description = "the sent message, with its file", body = Envelope<Message>),
         Errors<{ BAD | AUTH | MISSING | CONFLICT | UPLOAD | INVALID | UPSTREAM | UNAVAILABLE }>))]
 pub async fn send_file(state: State, caller: Caller, path: web::Path<String>, multipart: actix_multipart::Multipart) -> ApiResult {
+    // A role that may not send is refused before a byte is spooled (the service asks again).
+    caller.by().require(telegcrm_domain::Action::Work)?;
     let conv = id(&path)?;
     let limit = telegcrm_domain::service::MAX_BOT_UPLOAD_BYTES;
     let form = telegcrm_dashboard::form::read(multipart, "file", limit, None, |name, _| match name {
@@ -344,5 +346,5 @@ pub async fn send_file(state: State, caller: Caller, path: web::Path<String>, mu
     };
     let caption = form.texts.get("caption").cloned().unwrap_or_default();
     let to_send = telegcrm_domain::service::FileToSend { path: file.path.clone(), size: file.size, caption, reply_to };
-    Ok(created(state.service.send_file(caller.0, conv, to_send).await?))
+    Ok(created(state.service.send_file(caller.by(), conv, to_send).await?))
 }

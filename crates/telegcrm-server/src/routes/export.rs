@@ -65,6 +65,7 @@ pub struct ExportQuery {
         )),
         ListErrors))]
 pub async fn get(state: State, caller: Caller, req: HttpRequest) -> Result<HttpResponse, ApiError> {
+    let workspace = caller.by().require(telegcrm_domain::Action::ImportExport)?;
     let q: ExportQuery = query(&req)?;
     // As every query parameter given empty (docs/api.md): a bad value, not "no table".
     if q.table.as_deref().is_some_and(|t| t.trim().is_empty()) {
@@ -73,7 +74,7 @@ pub async fn get(state: State, caller: Caller, req: HttpRequest) -> Result<HttpR
     let format = Format::parse(q.format.as_deref().unwrap_or("ndjson"), q.table.as_deref())?;
     // Fail before the first byte when the store is down: afterwards only the connection can say it.
     state.service.ping().await?;
-    let body = stream(state.service.clone(), caller.0, format).map_ok(web::Bytes::from);
+    let body = stream(state.service.clone(), workspace, format).map_ok(web::Bytes::from);
     let mut response = HttpResponse::Ok();
     for header in format.download_headers() {
         response.insert_header(header);

@@ -52,7 +52,7 @@ pub async fn create(state: State, caller: Caller, body: web::Json<Create>) -> Ap
         due_at: b.due_at,
         priority: b.priority,
     };
-    Ok(created(state.service.create_followup(caller.0, new).await?))
+    Ok(created(state.service.create_followup(caller.by(), new).await?))
 }
 
 /// The filters of the follow-up list.
@@ -79,7 +79,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
     let view = opt::<FollowUpView>(q.status.as_deref())?.unwrap_or(FollowUpView::Pending);
     let conversation = opt::<ConversationId>(q.conversation_id.as_deref())?;
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.list_followups(caller.0, view, conversation, &page).await?))
+    Ok(ok(state.service.list_followups(caller.workspace(), view, conversation, &page).await?))
 }
 
 /// GET /followups/pending
@@ -90,7 +90,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
 pub async fn pending(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
     let p: PageQuery = query(&req)?;
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.pending_followups(caller.0, &page).await?))
+    Ok(ok(state.service.pending_followups(caller.workspace(), &page).await?))
 }
 
 /// GET /followups/{id}
@@ -99,7 +99,7 @@ pub async fn pending(state: State, caller: Caller, req: HttpRequest) -> ApiResul
     params(("id" = Uuid, Path, description = "the follow-up"), crate::openapi::Legacy),
     responses((status = 200, description = "the follow-up", body = Envelope<FollowUp>), ReadErrors))]
 pub async fn get(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    Ok(ok(state.service.followup(caller.0, id(&path)?).await?))
+    Ok(ok(state.service.followup(caller.workspace(), id(&path)?).await?))
 }
 
 /// PATCH body: any of the fields; `null` clears the description.
@@ -132,7 +132,7 @@ pub struct Patch {
 pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: web::Json<Patch>) -> ApiResult {
     let b = body.into_inner();
     let update = FollowUpUpdate { title: b.title, description: b.description, due_at: b.due_at, priority: b.priority, status: b.status };
-    Ok(ok(state.service.update_followup(caller.0, id(&path)?, update).await?))
+    Ok(ok(state.service.update_followup(caller.by(), id(&path)?, update).await?))
 }
 
 /// DELETE /followups/{id}
@@ -141,7 +141,7 @@ pub async fn patch(state: State, caller: Caller, path: web::Path<String>, body: 
     params(("id" = Uuid, Path, description = "the follow-up"), crate::openapi::Legacy),
     responses((status = 204, description = "deleted; no body"), Errors<{ BAD | AUTH | MISSING | UNAVAILABLE }>))]
 pub async fn delete(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    state.service.delete_followup(caller.0, id(&path)?).await?;
+    state.service.delete_followup(caller.by(), id(&path)?).await?;
     Ok(HttpResponse::NoContent().finish())
 }
 
@@ -151,7 +151,7 @@ pub async fn delete(state: State, caller: Caller, path: web::Path<String>) -> Ap
     params(("id" = Uuid, Path, description = "the follow-up"), crate::openapi::Legacy),
     responses((status = 200, description = "the completed follow-up", body = Envelope<FollowUp>), ActionErrors))]
 pub async fn complete(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
-    Ok(ok(state.service.complete_followup(caller.0, id(&path)?).await?))
+    Ok(ok(state.service.complete_followup(caller.by(), id(&path)?).await?))
 }
 
 /// `{until}`
@@ -170,5 +170,5 @@ pub struct Snooze {
     request_body = Snooze,
     responses((status = 200, description = "the snoozed follow-up", body = Envelope<FollowUp>), WriteErrors))]
 pub async fn snooze(state: State, caller: Caller, path: web::Path<String>, body: web::Json<Snooze>) -> ApiResult {
-    Ok(ok(state.service.snooze_followup(caller.0, id(&path)?, body.until).await?))
+    Ok(ok(state.service.snooze_followup(caller.by(), id(&path)?, body.until).await?))
 }

@@ -116,8 +116,10 @@ async fn receive(mut multipart: Multipart, limit: u64) -> Result<Upload, ApiErro
             headers(("Location" = String, description = "the job: /api/telegram-crm/imports/{id}"))),
         Errors<{ BAD | AUTH | UPLOAD | UNAVAILABLE }>))]
 pub async fn create(state: State, caller: Caller, multipart: Multipart) -> ApiResult {
+    // Refused before a byte is spooled.
+    let workspace = caller.by().require(telegcrm_domain::Action::ImportExport)?;
     let upload = receive(multipart, state.import_max_bytes).await?;
-    let job = upload::start(&state.service, caller.0, upload).await?;
+    let job = upload::start(&state.service, workspace, upload).await?;
     let location = format!("{PREFIX}/imports/{}", job.id);
     Ok(accepted(&job, &location))
 }
@@ -128,7 +130,7 @@ pub async fn create(state: State, caller: Caller, multipart: Multipart) -> ApiRe
     params(crate::openapi::Legacy),
     responses((status = 200, description = "the jobs, in one page (`nextCursor` is always null)", body = Envelope<Page<ImportJob>>), ListErrors))]
 pub async fn list(state: State, caller: Caller) -> ApiResult {
-    let items = ImportJob::recent(&state.service, caller.0).await?;
+    let items = ImportJob::recent(&state.service, caller.workspace()).await?;
     Ok(ok(Page { items, next_cursor: None }))
 }
 
@@ -139,5 +141,5 @@ pub async fn list(state: State, caller: Caller) -> ApiResult {
     responses((status = 200, description = "the job", body = Envelope<ImportJob>), ReadErrors))]
 pub async fn get(state: State, caller: Caller, path: web::Path<String>) -> ApiResult {
     let job_id: ImportJobId = id(&path)?;
-    Ok(ok(ImportJob::load(&state.service, caller.0, job_id).await?))
+    Ok(ok(ImportJob::load(&state.service, caller.workspace(), job_id).await?))
 }

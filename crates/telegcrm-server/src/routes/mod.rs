@@ -7,6 +7,7 @@ pub mod followups;
 pub mod imports;
 pub mod search;
 pub mod system;
+pub mod workspaces;
 
 use std::str::FromStr;
 
@@ -65,6 +66,11 @@ fn table() -> Vec<Entry> {
         (Method::POST, "/imports", r().to(imports::create)),
         (Method::GET, "/imports", r().to(imports::list)),
         (Method::GET, "/imports/{id}", r().to(imports::get)),
+        (Method::GET, "/workspaces", r().to(workspaces::list)),
+        (Method::GET, "/workspaces/{ownerAvatarId}/members", r().to(workspaces::members)),
+        (Method::POST, "/workspaces/{ownerAvatarId}/members", r().to(workspaces::add)),
+        (Method::PATCH, "/workspaces/{ownerAvatarId}/members/{avatarId}", r().to(workspaces::change)),
+        (Method::DELETE, "/workspaces/{ownerAvatarId}/members/{avatarId}", r().to(workspaces::remove)),
         (Method::GET, "/me", r().to(system::me)),
         (Method::POST, "/me/telegram-link", r().to(system::telegram_link)),
         (Method::POST, "/telegram/webhook", r().to(system::webhook)),

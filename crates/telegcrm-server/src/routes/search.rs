@@ -85,7 +85,7 @@ pub async fn conversations(state: State, caller: Caller, req: HttpRequest) -> Ap
     let p: SearchQuery = query(&req)?;
     let (q, filters) = filters(&p)?;
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.search_conversations(caller.0, &q, &filters, &page).await?))
+    Ok(ok(state.service.search_conversations(caller.workspace(), &q, &filters, &page).await?))
 }
 
 /// GET /messages/search
@@ -97,5 +97,5 @@ pub async fn messages(state: State, caller: Caller, req: HttpRequest) -> ApiResu
     let p: SearchQuery = query(&req)?;
     let (q, filters) = filters(&p)?;
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
-    Ok(ok(state.service.search_messages(caller.0, &q, &filters, &page).await?))
+    Ok(ok(state.service.search_messages(caller.workspace(), &q, &filters, &page).await?))
 }

@@ -56,6 +56,10 @@ pub async fn not_found(req: HttpRequest) -> ApiResult {
 pub struct Me {
     /// The caller's avatar.
     avatar_id: AvatarId,
+    /// The workspace this request works in (`X-Workspace`; the caller's own when absent).
+    workspace_avatar_id: AvatarId,
+    /// The caller's role there.
+    role: telegcrm_domain::Role,
     /// The Telegram account linked to it (`POST /me/telegram-link`), or null.
     telegram: Option<LinkedAccount>,
 }
@@ -67,10 +71,10 @@ pub struct Me {
     responses((status = 200, description = "the caller", body = Envelope<Me>), Errors<{ AUTH | UNAVAILABLE }>))]
 pub async fn me(state: State, caller: Caller) -> ApiResult {
     let telegram = match &state.telegram {
-        Some(t) => t.linked_account(caller.0).await?,
+        Some(t) => t.linked_account(caller.avatar()).await?,
         None => None,
     };
-    Ok(ok(Me { avatar_id: caller.0, telegram }))
+    Ok(ok(Me { avatar_id: caller.avatar(), workspace_avatar_id: caller.workspace(), role: caller.by().role(), telegram }))
 }
 
 /// POST /me/telegram-link: a single-use deep link that proves a Telegram account is the caller's.
@@ -81,7 +85,8 @@ pub async fn me(state: State, caller: Caller) -> ApiResult {
         Errors<{ AUTH | UPSTREAM | UNAVAILABLE }>))]
 pub async fn telegram_link(state: State, caller: Caller) -> ApiResult {
     let telegram = state.telegram.as_ref().ok_or_else(|| ApiError::Unavailable("Telegram is not configured on this server".into()))?;
-    Ok(crate::error::created(telegram.create_link(caller.0).await?))
+    let own = caller.by().require(telegcrm_domain::Action::LinkTelegram)?;
+    Ok(crate::error::created(telegram.create_link(own).await?))
 }
 
 /// A Telegram Bot API `Update` (https://core.telegram.org/bots/api#update).

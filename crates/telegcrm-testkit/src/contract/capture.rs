@@ -49,7 +49,7 @@ pub async fn redelivery_after_reading_leaves_the_conversation_read(store: Arc<dy
     crm.ingest([msg(m.clone())]).await;
     crm.clock.set(at(10));
     let id = crm.conversation(&chat).await.id;
-    let read = crm.service.mark_read(crm.owner, id).await.unwrap();
+    let read = crm.service.mark_read(&crm.me(), id).await.unwrap();
     crm.ingest([msg(m)]).await;
     let after = crm.conversation(&chat).await;
     assert_eq!(after, read);
@@ -192,10 +192,10 @@ pub async fn incoming_message_reactivates_archived_and_waiting_conversations(sto
     let chat = private_chat(crm.owner, &zoe());
     crm.ingest([msg(incoming(&chat, 1, "Hallo", at(1)))]).await;
     let id = crm.conversation(&chat).await.id;
-    assert_eq!(crm.service.set_status(crm.owner, id, ConversationStatus::Archived).await.unwrap().status, ConversationStatus::Archived);
+    assert_eq!(crm.service.set_status(&crm.me(), id, ConversationStatus::Archived).await.unwrap().status, ConversationStatus::Archived);
     crm.ingest([msg(incoming(&chat, 2, "Noch da?", at(2)))]).await;
     assert_eq!(crm.conversation(&chat).await.status, ConversationStatus::Active);
-    crm.service.set_status(crm.owner, id, ConversationStatus::Waiting).await.unwrap();
+    crm.service.set_status(&crm.me(), id, ConversationStatus::Waiting).await.unwrap();
     crm.ingest([msg(incoming(&chat, 3, "Hallo?", at(3)))]).await;
     assert_eq!(crm.conversation(&chat).await.status, ConversationStatus::Active);
 }
@@ -227,7 +227,7 @@ pub async fn mark_read_zeroes_unread_and_marks_every_message_read(store: Arc<dyn
     crm.ingest((1..=3).map(|n| msg(incoming(&chat, n, "Eine Frage", at(n))))).await;
     crm.clock.set(at(10));
     let id = crm.conversation(&chat).await.id;
-    let conv = crm.service.mark_read(crm.owner, id).await.unwrap();
+    let conv = crm.service.mark_read(&crm.me(), id).await.unwrap();
     assert_eq!((conv.unread_count, conv.last_read_at), (0, Some(at(10))));
     assert!(crm.messages(&chat).await.iter().all(|m| m.is_read));
     crm.ingest([msg(incoming(&chat, 4, "Noch eine", at(11)))]).await;
@@ -302,7 +302,7 @@ pub async fn older_history_arrives_read_and_changes_nothing_that_shows(store: Ar
     let chat = private_chat(crm.owner, &zoe());
     crm.ingest([msg(incoming(&chat, 50, "Alles klar, danke", at(50)))]).await;
     let id = crm.conversation(&chat).await.id;
-    crm.service.set_status(crm.owner, id, ConversationStatus::Archived).await.unwrap();
+    crm.service.set_status(&crm.me(), id, ConversationStatus::Archived).await.unwrap();
     let before = crm.conversation(&chat).await;
     let mut renamed = zoe();
     renamed.first_name = "Z.".into();

@@ -69,7 +69,7 @@ pub async fn a_group_moved_to_a_supergroup_carries_its_work_over(store: Arc<dyn 
         summary: Some(Some("Q3 order".into())),
         ..Default::default()
     };
-    crm.service.update_conversation(crm.owner, old.id, change).await.unwrap();
+    crm.service.update_conversation(&crm.me(), old.id, change).await.unwrap();
 
     let supergroup = ChatInfo { chat_type: ChatType::Supergroup, ..group_chat(crm.owner, -1_000_000_000_100, "Sales") };
     // Telegram says it in the group (`migrate_to_chat_id`) and in the supergroup (`migrate_from_chat_id`).

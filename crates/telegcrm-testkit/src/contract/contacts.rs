@@ -1,6 +1,7 @@
 //! Contacts: created from the first message, refreshed from Telegram, edited by hand, per owner.
 
 use std::sync::Arc;
+use telegcrm_domain::Access;
 
 use telegcrm_domain::event::TelegramUser;
 use telegcrm_domain::ports::{ContactFilter, Store};
@@ -60,7 +61,7 @@ pub async fn contact_refresh_keeps_hand_edited_fields(store: Arc<dyn Store>) {
         tags: Some(vec![tag("VIP")]),
         ..Default::default()
     };
-    let edited = crm.service.update_contact(crm.owner, id, update).await.unwrap();
+    let edited = crm.service.update_contact(&crm.me(), id, update).await.unwrap();
     let renamed = TelegramUser { last_name: Some("Ünal-Schmidt".into()), username: Some("zoe_schmidt".into()), ..zoe() };
     let chat = private_chat(crm.owner, &renamed);
     crm.ingest([msg(incoming(&chat, 2, "Ich habe geheiratet 🎉", at(10)))]).await;
@@ -86,7 +87,7 @@ pub async fn contacts_are_per_owner(store: Arc<dyn Store>) {
     let b_id = meet(&b, &[zoe()]).await[0];
     assert_ne!(a_id, b_id);
     let update = ContactUpdate { company: Some(Some("Acme".into())), ..Default::default() };
-    a.service.update_contact(a.owner, a_id, update).await.unwrap();
+    a.service.update_contact(&Access::owner(a.owner), a_id, update).await.unwrap();
     let theirs = b.contacts(&ContactFilter::default()).await;
     assert_eq!(theirs.len(), 1);
     assert_eq!((theirs[0].id, theirs[0].owner_avatar_id, theirs[0].company.as_deref()), (b_id, b.owner, None));
@@ -113,9 +114,9 @@ pub async fn contacts_filter_by_text_in_name_username_company_and_email(store: A
         email: Some(Some("zoe@uenal.example".into())),
         ..Default::default()
     };
-    crm.service.update_contact(crm.owner, ids[0], update).await.unwrap();
+    crm.service.update_contact(&crm.me(), ids[0], update).await.unwrap();
     let update = ContactUpdate { email: Some(Some("m.garcia@correo.example".into())), ..Default::default() };
-    crm.service.update_contact(crm.owner, ids[2], update).await.unwrap();
+    crm.service.update_contact(&crm.me(), ids[2], update).await.unwrap();
     let q = |q: &str| ContactFilter { q: Some(q.into()), ..Default::default() };
     assert_eq!(names(&crm, q("ZOE")).await, ["Zoë"], "first name, accent-insensitive");
     assert_eq!(names(&crm, q("unal")).await, ["Zoë"], "last name");
@@ -138,9 +139,9 @@ pub async fn contacts_filter_by_category_and_tag(store: Arc<dyn Store>) {
         tags: Some(tags.iter().map(|t| tag(t)).collect()),
         ..Default::default()
     };
-    crm.service.update_contact(crm.owner, ids[0], set(ContactCategory::Client, &[])).await.unwrap();
-    crm.service.update_contact(crm.owner, ids[1], set(ContactCategory::Prospect, &["Lead"])).await.unwrap();
-    crm.service.update_contact(crm.owner, ids[2], set(ContactCategory::Client, &[" lead ", "Madrid"])).await.unwrap();
+    crm.service.update_contact(&crm.me(), ids[0], set(ContactCategory::Client, &[])).await.unwrap();
+    crm.service.update_contact(&crm.me(), ids[1], set(ContactCategory::Prospect, &["Lead"])).await.unwrap();
+    crm.service.update_contact(&crm.me(), ids[2], set(ContactCategory::Client, &[" lead ", "Madrid"])).await.unwrap();
     let client = || ContactFilter { category: Some(ContactCategory::Client), ..Default::default() };
     assert_eq!(names(&crm, client()).await, ["Mariana", "Zoë"]);
     assert_eq!(names(&crm, ContactFilter { tag: Some(tag("LEAD")), ..Default::default() }).await, ["Mariana", "Алексей"]);

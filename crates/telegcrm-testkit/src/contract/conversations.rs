@@ -1,6 +1,7 @@
 //! Conversations: identity, tags, edits by hand, order and every filter of the listing.
 
 use std::sync::Arc;
+use telegcrm_domain::Access;
 
 use serde_json::json;
 use telegcrm_domain::event::{ChatInfo, TelegramUser};
@@ -80,12 +81,12 @@ pub async fn tags_are_trimmed_and_unique_ignoring_case(store: Arc<dyn Store>) {
     let chat = &chats_with(&crm, &[zoe()]).await[0];
     let id = id_of(&crm, chat).await;
     let s = &crm.service;
-    s.add_tag(crm.owner, id, tag("  VIP ")).await.unwrap();
-    s.add_tag(crm.owner, id, tag("vip")).await.unwrap();
-    let c = s.add_tag(crm.owner, id, tag("Ünïcode")).await.unwrap();
+    s.add_tag(&crm.me(), id, tag("  VIP ")).await.unwrap();
+    s.add_tag(&crm.me(), id, tag("vip")).await.unwrap();
+    let c = s.add_tag(&crm.me(), id, tag("Ünïcode")).await.unwrap();
     assert_eq!(c.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["VIP", "Ünïcode"]);
-    s.remove_tag(crm.owner, id, tag("ÜNÏCODE")).await.unwrap();
-    s.remove_tag(crm.owner, id, tag("not-there")).await.unwrap();
+    s.remove_tag(&crm.me(), id, tag("ÜNÏCODE")).await.unwrap();
+    s.remove_tag(&crm.me(), id, tag("not-there")).await.unwrap();
     let stored = crm.conversation(chat).await;
     assert_eq!(stored.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["VIP"]);
 }
@@ -103,14 +104,14 @@ pub async fn patch_sets_summary_custom_fields_tags_and_status(store: Arc<dyn Sto
         status: Some(ConversationStatus::Archived),
         priority: None,
     };
-    let patched = crm.service.update_conversation(crm.owner, id, update).await.unwrap();
+    let patched = crm.service.update_conversation(&crm.me(), id, update).await.unwrap();
     assert_eq!(crm.conversation(chat).await, patched);
     assert_eq!(patched.summary.as_deref(), Some("Wants 15 units, delivery in April"));
     assert_eq!(patched.custom_fields, fields);
     assert_eq!(patched.tags.iter().map(|t| t.as_str()).collect::<Vec<_>>(), ["Lead", "Q2"]);
     assert_eq!((patched.status, patched.priority, patched.priority_manual), (ConversationStatus::Archived, Priority::Medium, false));
     let cleared =
-        crm.service.update_conversation(crm.owner, id, ConversationUpdate { summary: Some(None), ..Default::default() }).await.unwrap();
+        crm.service.update_conversation(&crm.me(), id, ConversationUpdate { summary: Some(None), ..Default::default() }).await.unwrap();
     assert_eq!(cleared.summary, None);
     assert_eq!((cleared.custom_fields, cleared.tags.len(), cleared.status), (fields, 2, ConversationStatus::Archived));
 }
@@ -129,7 +130,7 @@ pub async fn conversations_list_newest_activity_first(store: Arc<dyn Store>) {
 pub async fn conversations_filter_by_status(store: Arc<dyn Store>) {
     let crm = Crm::new(store);
     let chats = chats_with(&crm, &[zoe(), alexey(), mariana()]).await;
-    crm.service.set_status(crm.owner, id_of(&crm, &chats[0]).await, ConversationStatus::Archived).await.unwrap();
+    crm.service.set_status(&crm.me(), id_of(&crm, &chats[0]).await, ConversationStatus::Archived).await.unwrap();
     crm.ingest([msg(outgoing(&chats[1], 2, "Ответим завтра", at(10)))]).await;
     let status = |s| ConversationFilter { status: Some(s), ..Default::default() };
     assert_eq!(listed(&crm, status(ConversationStatus::Archived)).await, [zoe().id]);
@@ -142,8 +143,8 @@ pub async fn conversations_filter_by_priority(store: Arc<dyn Store>) {
     let crm = Crm::new(store);
     let chats = chats_with(&crm, &[zoe(), alexey(), mariana(), xiaolong()]).await;
     crm.ingest([msg(incoming(&chats[0], 2, "urgent please", at(10)))]).await;
-    crm.service.set_priority(crm.owner, id_of(&crm, &chats[1]).await, Priority::Low).await.unwrap();
-    crm.service.set_priority(crm.owner, id_of(&crm, &chats[2]).await, Priority::Urgent).await.unwrap();
+    crm.service.set_priority(&crm.me(), id_of(&crm, &chats[1]).await, Priority::Low).await.unwrap();
+    crm.service.set_priority(&crm.me(), id_of(&crm, &chats[2]).await, Priority::Urgent).await.unwrap();
     let priority = |p| ConversationFilter { priority: Some(p), ..Default::default() };
     assert_eq!(listed(&crm, priority(Priority::Urgent)).await, [zoe().id, mariana().id]);
     assert_eq!(listed(&crm, priority(Priority::Low)).await, [alexey().id]);
@@ -155,9 +156,9 @@ pub async fn conversations_filter_by_priority(store: Arc<dyn Store>) {
 pub async fn conversations_filter_by_tag_ignoring_case(store: Arc<dyn Store>) {
     let crm = Crm::new(store);
     let chats = chats_with(&crm, &[zoe(), alexey(), mariana()]).await;
-    crm.service.add_tag(crm.owner, id_of(&crm, &chats[0]).await, tag("Wholesale")).await.unwrap();
-    crm.service.add_tag(crm.owner, id_of(&crm, &chats[2]).await, tag("wholesale")).await.unwrap();
-    crm.service.add_tag(crm.owner, id_of(&crm, &chats[1]).await, tag("Retail")).await.unwrap();
+    crm.service.add_tag(&crm.me(), id_of(&crm, &chats[0]).await, tag("Wholesale")).await.unwrap();
+    crm.service.add_tag(&crm.me(), id_of(&crm, &chats[2]).await, tag("wholesale")).await.unwrap();
+    crm.service.add_tag(&crm.me(), id_of(&crm, &chats[1]).await, tag("Retail")).await.unwrap();
     assert_eq!(listed(&crm, ConversationFilter { tag: Some(tag("WHOLESALE")), ..Default::default() }).await, [mariana().id, zoe().id]);
     assert!(listed(&crm, ConversationFilter { tag: Some(tag("whole")), ..Default::default() }).await.is_empty(), "whole tags only");
 }
@@ -167,7 +168,7 @@ pub async fn conversations_filter_unread_only(store: Arc<dyn Store>) {
     let crm = Crm::new(store);
     let chats = chats_with(&crm, &[zoe(), alexey(), mariana()]).await;
     crm.clock.set(at(10));
-    crm.service.mark_read(crm.owner, id_of(&crm, &chats[0]).await).await.unwrap();
+    crm.service.mark_read(&crm.me(), id_of(&crm, &chats[0]).await).await.unwrap();
     crm.ingest([msg(outgoing(&chats[1], 2, "Спасибо!", at(11)))]).await;
     assert_eq!(listed(&crm, ConversationFilter { unread_only: true, ..Default::default() }).await, [mariana().id]);
     assert_eq!(listed(&crm, ConversationFilter::default()).await.len(), 3);
@@ -184,7 +185,7 @@ pub async fn conversations_filter_by_contact(store: Arc<dyn Store>) {
     let found = crm.conversations(&by_contact()).await;
     assert_eq!(found.len(), 2);
     assert!(found.iter().all(|c| c.contact_id == Some(zoe_contact)));
-    crm.service.set_status(crm.owner, id_of(&crm, &chats[0]).await, ConversationStatus::Archived).await.unwrap();
+    crm.service.set_status(&crm.me(), id_of(&crm, &chats[0]).await, ConversationStatus::Archived).await.unwrap();
     let archived = crm.conversations(&ConversationFilter { status: Some(ConversationStatus::Archived), ..by_contact() }).await;
     assert_eq!(archived.iter().map(|c| c.business_connection_id.clone()).collect::<Vec<_>>(), [None]);
 }
@@ -195,7 +196,7 @@ async fn add_concurrently(crm: &Crm, id: ConversationId, tags: Vec<Tag>) -> Vec<
         .into_iter()
         .map(|t| {
             let (service, owner) = (crm.service.clone(), crm.owner);
-            tokio::spawn(async move { service.add_tag(owner, id, t.clone()).await.ok().map(|_| t) })
+            tokio::spawn(async move { service.add_tag(&Access::owner(owner), id, t.clone()).await.ok().map(|_| t) })
         })
         .collect();
     let mut added = Vec::new();
@@ -221,7 +222,7 @@ pub async fn concurrent_tag_adds_lose_nothing_and_stop_at_the_cap(store: Arc<dyn
     let cap = telegcrm_domain::tag::MAX_TAGS;
     let seeded: Vec<Tag> = (0..cap - 2).map(|i| tag(&format!("seed-{i}"))).collect();
     let update = ConversationUpdate { tags: Some(seeded.clone()), ..Default::default() };
-    crm.service.update_conversation(crm.owner, full, update).await.unwrap();
+    crm.service.update_conversation(&crm.me(), full, update).await.unwrap();
     let extra: Vec<Tag> = (0..6).map(|i| tag(&format!("extra-{i}"))).collect();
     let added = add_concurrently(&crm, full, extra).await;
     let stored = crm.conversation(&chat[1]).await.tags;

@@ -1,6 +1,7 @@
 //! Follow-ups: views, order, complete, cancel, snooze, delete, and the reminder job's view.
 
 use std::sync::Arc;
+use telegcrm_domain::Access;
 
 use telegcrm_domain::ports::Store;
 use telegcrm_domain::service::{FollowUpUpdate, NewFollowUp};
@@ -24,7 +25,7 @@ async fn create(crm: &Crm, conversation_id: ConversationId, title: &str, due_min
         due_at: at(due_minute),
         priority: Some(Priority::High),
     };
-    crm.service.create_followup(crm.owner, new).await.unwrap()
+    crm.service.create_followup(&crm.me(), new).await.unwrap()
 }
 
 async fn view(crm: &Crm, view: FollowUpView, conversation_id: Option<ConversationId>) -> Vec<FollowUp> {
@@ -43,9 +44,9 @@ async fn seed(crm: &Crm) -> ConversationId {
     create(crm, conv, "soon", 30).await;
     create(crm, conv, "overdue A", -120).await;
     let done = create(crm, conv, "done", -200).await;
-    crm.service.complete_followup(crm.owner, done.id).await.unwrap();
+    crm.service.complete_followup(&crm.me(), done.id).await.unwrap();
     let dropped = create(crm, conv, "dropped", -300).await;
-    crm.service.cancel_followup(crm.owner, dropped.id).await.unwrap();
+    crm.service.cancel_followup(&crm.me(), dropped.id).await.unwrap();
     conv
 }
 
@@ -94,12 +95,12 @@ pub async fn completing_a_followup_records_when(store: Arc<dyn Store>) {
     let f = create(&crm, conv, "Angebot schicken", -30).await;
     assert!(f.is_overdue);
     crm.clock.set(at(5));
-    let done = crm.service.complete_followup(crm.owner, f.id).await.unwrap();
+    let done = crm.service.complete_followup(&crm.me(), f.id).await.unwrap();
     assert_eq!((done.status, done.completed_at, done.is_overdue), (FollowUpStatus::Completed, Some(at(5)), false));
     assert_eq!(crm.service.followup(crm.owner, f.id).await.unwrap(), done);
     assert!(view(&crm, FollowUpView::Pending, None).await.is_empty());
     let update = FollowUpUpdate { status: Some(FollowUpStatus::Pending), ..Default::default() };
-    let reopened = crm.service.update_followup(crm.owner, f.id, update).await.unwrap();
+    let reopened = crm.service.update_followup(&crm.me(), f.id, update).await.unwrap();
     assert_eq!((reopened.status, reopened.completed_at, reopened.is_overdue), (FollowUpStatus::Pending, None, true));
     assert_eq!(reopened.title, "Angebot schicken");
 }
@@ -113,15 +114,15 @@ pub async fn snoozing_moves_the_due_time_and_reminds_again(store: Arc<dyn Store>
     let reminded = crm.service.mark_reminded(crm.owner, f.id).await.unwrap();
     assert_eq!(reminded.reminded_at, Some(at(0)));
     assert!(crm.store.due_followups(at(0), 10, &[]).await.unwrap().is_empty(), "reminded once is enough");
-    let snoozed = crm.service.snooze_followup(crm.owner, f.id, at(60)).await.unwrap();
+    let snoozed = crm.service.snooze_followup(&crm.me(), f.id, at(60)).await.unwrap();
     assert_eq!((snoozed.due_at, snoozed.snoozed_until, snoozed.reminded_at), (at(60), Some(at(60)), None));
     assert!(!snoozed.is_overdue);
     assert!(crm.store.due_followups(at(0), 10, &[]).await.unwrap().is_empty());
     let due: Vec<FollowUpId> = crm.store.due_followups(at(61), 10, &[]).await.unwrap().iter().map(|f| f.id).collect();
     assert_eq!(due, [f.id]);
-    assert!(matches!(crm.service.snooze_followup(crm.owner, f.id, at(-1)).await, Err(CrmError::Invalid { .. })));
-    crm.service.complete_followup(crm.owner, f.id).await.unwrap();
-    assert!(matches!(crm.service.snooze_followup(crm.owner, f.id, at(90)).await, Err(CrmError::Invalid { .. })));
+    assert!(matches!(crm.service.snooze_followup(&crm.me(), f.id, at(-1)).await, Err(CrmError::Invalid { .. })));
+    crm.service.complete_followup(&crm.me(), f.id).await.unwrap();
+    assert!(matches!(crm.service.snooze_followup(&crm.me(), f.id, at(90)).await, Err(CrmError::Invalid { .. })));
 }
 
 /// A deleted follow-up is gone; cancelling keeps it but takes it off the pending list.
@@ -131,11 +132,11 @@ pub async fn deleted_followup_is_gone(store: Arc<dyn Store>) {
     let kept = create(&crm, conv, "kept", 10).await;
     let cancelled = create(&crm, conv, "cancelled", 20).await;
     let gone = create(&crm, conv, "gone", 30).await;
-    crm.service.delete_followup(crm.owner, gone.id).await.unwrap();
+    crm.service.delete_followup(&crm.me(), gone.id).await.unwrap();
     assert!(matches!(crm.service.followup(crm.owner, gone.id).await, Err(CrmError::NotFound { .. })));
-    assert!(matches!(crm.service.delete_followup(crm.owner, gone.id).await, Err(CrmError::NotFound { .. })));
+    assert!(matches!(crm.service.delete_followup(&crm.me(), gone.id).await, Err(CrmError::NotFound { .. })));
     assert!(!crm.store.delete_followup(crm.owner, gone.id).await.unwrap());
-    let c = crm.service.cancel_followup(crm.owner, cancelled.id).await.unwrap();
+    let c = crm.service.cancel_followup(&crm.me(), cancelled.id).await.unwrap();
     assert_eq!((c.status, c.completed_at), (FollowUpStatus::Cancelled, None));
     assert_eq!(titles(&view(&crm, FollowUpView::Pending, None).await), ["kept"]);
     assert_eq!(titles(&view(&crm, FollowUpView::All, None).await), ["kept", "cancelled"]);
@@ -153,10 +154,10 @@ pub async fn due_followups_span_owners_and_skip_reminded_ones(store: Arc<dyn Sto
     a.service.mark_reminded(a.owner, a2.id).await.unwrap();
     create(&a, conv_a, "a: future", 30).await;
     let a4 = create(&a, conv_a, "a: completed", -50).await;
-    a.service.complete_followup(a.owner, a4.id).await.unwrap();
+    a.service.complete_followup(&Access::owner(a.owner), a4.id).await.unwrap();
     let b1 = create(&b, conv_b, "b: due", -10).await;
     let b2 = create(&b, conv_b, "b: cancelled", -60).await;
-    b.service.cancel_followup(b.owner, b2.id).await.unwrap();
+    b.service.cancel_followup(&Access::owner(b.owner), b2.id).await.unwrap();
     let due = a.store.due_followups(at(0), 10, &[]).await.unwrap();
     assert_eq!(due.iter().map(|f| f.id).collect::<Vec<_>>(), [a1.id, b1.id]);
     assert_eq!(due.iter().map(|f| f.owner_avatar_id).collect::<Vec<_>>(), [a.owner, b.owner]);
@@ -180,7 +181,7 @@ pub async fn followup_due_exactly_now_is_overdue_and_due(store: Arc<dyn Store>) 
     let now = create(&crm, conv, "now", 0).await;
     let soon = create(&crm, conv, "in a second", 0).await;
     let update = FollowUpUpdate { due_at: Some(at(0) + chrono::Duration::seconds(1)), ..Default::default() };
-    crm.service.update_followup(crm.owner, soon.id, update).await.unwrap();
+    crm.service.update_followup(&crm.me(), soon.id, update).await.unwrap();
     let overdue = view(&crm, FollowUpView::Overdue, None).await;
     assert_eq!(titles(&overdue), ["now"]);
     assert!(overdue[0].is_overdue);

@@ -2,6 +2,7 @@
 //! nothing, exactly like an id that does not exist.
 
 use std::sync::Arc;
+use telegcrm_domain::Access;
 
 use telegcrm_domain::model::{ContactChange, ConversationChange, FollowUpChange};
 use telegcrm_domain::ports::{ContactFilter, ConversationFilter, FollowUpFilter, Store};
@@ -21,7 +22,7 @@ async fn owner_with_data(store: Arc<dyn Store>) -> (Crm, FollowUp) {
     a.ingest([msg(incoming(&chat, 1, "Vertrauliches Angebot: 48 000 €", at(-30)))]).await;
     let conv = a.conversation(&chat).await;
     let new = NewFollowUp { conversation_id: conv.id, title: "Angebot prüfen".into(), description: None, due_at: at(-5), priority: None };
-    let f = a.service.create_followup(a.owner, new).await.unwrap();
+    let f = a.service.create_followup(&Access::owner(a.owner), new).await.unwrap();
     (a, f)
 }
 
@@ -132,28 +133,31 @@ pub async fn service_answers_not_found_for_another_owners_records(store: Arc<dyn
     let contact = a.contact(zoe().id).await;
     let page = PageRequest::default();
     assert!(not_found(s.conversation(o, conv.id).await));
-    assert!(not_found(s.set_priority(o, conv.id, Priority::Low).await));
-    assert!(not_found(s.set_status(o, conv.id, ConversationStatus::Archived).await));
-    assert!(not_found(s.add_tag(o, conv.id, tag("x")).await));
-    assert!(not_found(s.remove_tag(o, conv.id, tag("x")).await));
-    assert!(not_found(s.mark_read(o, conv.id).await));
+    assert!(not_found(s.set_priority(&Access::owner(o), conv.id, Priority::Low).await));
+    assert!(not_found(s.set_status(&Access::owner(o), conv.id, ConversationStatus::Archived).await));
+    assert!(not_found(s.add_tag(&Access::owner(o), conv.id, tag("x")).await));
+    assert!(not_found(s.remove_tag(&Access::owner(o), conv.id, tag("x")).await));
+    assert!(not_found(s.mark_read(&Access::owner(o), conv.id).await));
     assert!(not_found(s.messages(o, conv.id, &page).await));
     assert!(not_found(
-        s.update_conversation(o, conv.id, ConversationUpdate { summary: Some(Some("x".into())), ..Default::default() }).await
+        s.update_conversation(&Access::owner(o), conv.id, ConversationUpdate { summary: Some(Some("x".into())), ..Default::default() })
+            .await
     ));
     assert!(not_found(s.contact(o, contact.id).await));
-    assert!(not_found(s.update_contact(o, contact.id, ContactUpdate { notes: Some(Some("x".into())), ..Default::default() }).await));
+    assert!(not_found(
+        s.update_contact(&Access::owner(o), contact.id, ContactUpdate { notes: Some(Some("x".into())), ..Default::default() }).await
+    ));
     assert!(not_found(s.contact_conversations(o, contact.id, &page).await));
-    assert!(not_found(s.unlink_contact_avatar(o, contact.id).await));
+    assert!(not_found(s.unlink_contact_avatar(&Access::owner(o), contact.id).await));
     let new = NewFollowUp { conversation_id: conv.id, title: "x".into(), description: None, due_at: at(10), priority: None };
-    assert!(not_found(s.create_followup(o, new).await));
+    assert!(not_found(s.create_followup(&Access::owner(o), new).await));
     assert!(not_found(s.followup(o, f.id).await));
-    assert!(not_found(s.complete_followup(o, f.id).await));
-    assert!(not_found(s.cancel_followup(o, f.id).await));
-    assert!(not_found(s.snooze_followup(o, f.id, at(60)).await));
+    assert!(not_found(s.complete_followup(&Access::owner(o), f.id).await));
+    assert!(not_found(s.cancel_followup(&Access::owner(o), f.id).await));
+    assert!(not_found(s.snooze_followup(&Access::owner(o), f.id, at(60)).await));
     assert!(not_found(s.mark_reminded(o, f.id).await));
-    assert!(not_found(s.update_followup(o, f.id, FollowUpUpdate { title: Some("x".into()), ..Default::default() }).await));
-    assert!(not_found(s.delete_followup(o, f.id).await));
+    assert!(not_found(s.update_followup(&Access::owner(o), f.id, FollowUpUpdate { title: Some("x".into()), ..Default::default() }).await));
+    assert!(not_found(s.delete_followup(&Access::owner(o), f.id).await));
     assert_eq!(a.conversation(&private_chat(a.owner, &zoe())).await, conv);
     assert_eq!(a.contact(zoe().id).await, contact);
     assert_eq!(a.service.followup(a.owner, f.id).await.unwrap(), f);

@@ -27,6 +27,7 @@ pub mod priority;
 pub mod restore;
 pub mod search;
 pub mod state;
+pub mod team;
 
 use std::sync::Arc;
 
@@ -151,6 +152,9 @@ macro_rules! __store_contract_cases {
             plain parked::a_discarded_parked_update_is_gone,
             plain parked::refused_updates_beyond_the_cap_are_dropped_and_counted,
             plain parked::check_counts_and_lists_parked_updates,
+            plain team::members_are_invited_listed_changed_and_removed,
+            plain team::each_role_changes_only_what_it_may,
+            plain team::a_workspace_index_entry_alone_grants_nothing,
         }
     };
 }
@@ -208,6 +212,13 @@ pub struct Crm {
     pub clock: Arc<ManualClock>,
     /// Whose CRM this is.
     pub owner: AvatarId,
+}
+
+impl Crm {
+    /// The owner acting in its own workspace.
+    pub fn me(&self) -> telegcrm_domain::Access {
+        telegcrm_domain::Access::owner(self.owner)
+    }
 }
 
 impl std::fmt::Debug for Crm {

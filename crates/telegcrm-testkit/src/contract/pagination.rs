@@ -182,15 +182,15 @@ pub async fn followup_pages_survive_inserts_between_pages(store: Arc<dyn Store>)
     let mut expected = Vec::new();
     for n in 1..=17 {
         // Pairs share a due time: ties are broken by id.
-        expected.push(crm.service.create_followup(crm.owner, new(format!("Nachfassen {n}"), 60 * (n / 2))).await.unwrap().id);
+        expected.push(crm.service.create_followup(&crm.me(), new(format!("Nachfassen {n}"), 60 * (n / 2))).await.unwrap().id);
     }
     let seen = page_through(
         4,
         async |p| crm.service.list_followups(crm.owner, FollowUpView::All, None, &p).await.unwrap(),
         async |k| {
             let k = k as i64;
-            crm.service.create_followup(crm.owner, new("früh".into(), -k)).await.unwrap();
-            crm.service.create_followup(crm.owner, new("spät".into(), 10_000 + k)).await.unwrap();
+            crm.service.create_followup(&crm.me(), new("früh".into(), -k)).await.unwrap();
+            crm.service.create_followup(&crm.me(), new("spät".into(), 10_000 + k)).await.unwrap();
         },
     )
     .await;

@@ -69,7 +69,7 @@ pub async fn manual_priority_is_never_overridden_by_detection(store: Arc<dyn Sto
     let chat = private_chat(crm.owner, &zoe());
     crm.ingest([msg(incoming(&chat, 1, "Hallo", at(1)))]).await;
     let id = crm.conversation(&chat).await.id;
-    let pinned = crm.service.set_priority(crm.owner, id, Priority::Low).await.unwrap();
+    let pinned = crm.service.set_priority(&crm.me(), id, Priority::Low).await.unwrap();
     assert_eq!((pinned.priority, pinned.priority_manual), (Priority::Low, true));
     crm.ingest([msg(incoming(&chat, 2, "EMERGENCY!!! asap!!!", at(2)))]).await;
     let conv = crm.conversation(&chat).await;

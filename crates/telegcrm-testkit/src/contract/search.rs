@@ -235,8 +235,8 @@ pub async fn search_filters_by_conversation_priority_tag_and_status(store: Arc<d
     ])
     .await;
     let a_id = crm.conversation(&a).await.id;
-    crm.service.add_tag(crm.owner, a_id, tag("Lead")).await.unwrap();
-    crm.service.set_status(crm.owner, a_id, ConversationStatus::Archived).await.unwrap();
+    crm.service.add_tag(&crm.me(), a_id, tag("Lead")).await.unwrap();
+    crm.service.set_status(&crm.me(), a_id, ConversationStatus::Archived).await.unwrap();
     let texts = async |filters: SearchFilters| {
         let mut t: Vec<String> = crm.search("angebot", &filters).await.into_iter().map(|h| h.message.content).collect();
         t.sort();

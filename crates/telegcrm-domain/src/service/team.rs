@@ -1,0 +1,235 @@
+//! Workspaces and their members, as service operations (see [`crate::model::Access`]).
+//!
+//! State keys: `workspace:members:<owner>` → the members of the owner's workspace (JSON list,
+//! the owner not in it: the owner is always a member); `workspace:member_of:<avatar>` → the
+//! workspaces an avatar was invited to (JSON list), an index that the members list confirms on
+//! every read, so a half-finished change never grants anything. A change holds the leases
+//! `workspace:<owner>` and `workspace:member_of:<avatar>` while it reads and writes both; a
+//! change that meets another one in progress fails at once with `Unavailable` ("try again")
+//! rather than waiting, because the domain has no timer to wait with and member changes are
+//! rare, human actions.
+
+use chrono::Duration;
+use serde::{Deserialize, Serialize};
+
+use super::{CrmService, corrupt};
+use crate::error::{CrmError, DirectoryError, Entity, StoreError};
+use crate::ids::AvatarId;
+use crate::model::{Access, Action, Member, Workspace};
+use crate::ports::AvatarRef;
+use crate::values::Role;
+
+/// The most members a workspace has besides its owner.
+pub const MAX_MEMBERS: usize = 200;
+
+/// How long a member change may hold its leases (a crashed change frees them after this).
+const LEASE_TTL: Duration = Duration::seconds(30);
+
+/// The state key of a workspace's members.
+pub fn members_key(workspace: AvatarId) -> String {
+    format!("workspace:members:{workspace}")
+}
+
+/// The state key of the workspaces an avatar was invited to.
+pub fn member_of_key(avatar: AvatarId) -> String {
+    format!("workspace:member_of:{avatar}")
+}
+
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct MemberOf {
+    owner_avatar_id: AvatarId,
+    name: Option<String>,
+}
+
+impl CrmService {
+    /// What `caller` may do in `workspace` (its own when `None`). Not a member: `NotFound`, exactly
+    /// as for a workspace that does not exist.
+    pub async fn access(&self, caller: AvatarId, workspace: Option<AvatarId>) -> Result<Access, CrmError> {
+        match workspace {
+            None => Ok(Access::owner(caller)),
+            Some(w) if w == caller => Ok(Access::owner(caller)),
+            Some(w) => {
+                let member = self.stored_members(w).await?.into_iter().find(|m| m.avatar_id == caller);
+                member.map(|m| Access::member(w, caller, m.role)).ok_or_else(|| CrmError::not_found(Entity::Workspace, w))
+            }
+        }
+    }
+
+    /// The workspaces `caller` may work in with its role in each: its own first, then the ones it
+    /// was invited to, in the order of invitation.
+    pub async fn workspaces(&self, caller: AvatarId) -> Result<Vec<Workspace>, CrmError> {
+        let mut all = vec![Workspace { owner_avatar_id: caller, role: Role::Owner, name: None }];
+        for entry in self.member_of(caller).await? {
+            if let Ok(access) = self.access(caller, Some(entry.owner_avatar_id)).await {
+                all.push(Workspace { owner_avatar_id: entry.owner_avatar_id, role: access.role(), name: entry.name });
+            }
+        }
+        Ok(all)
+    }
+
+    /// The members of the workspace `by` works in: its owner first, then the others in the order
+    /// they were invited. Every member may read it.
+    pub async fn members(&self, by: &Access) -> Result<Vec<Member>, CrmError> {
+        let owner = Member {
+            avatar_id: by.workspace(),
+            role: Role::Owner,
+            name: None,
+            username: None,
+            email: None,
+            added_at: None,
+            added_by: None,
+        };
+        let mut all = vec![owner];
+        all.extend(self.stored_members(by.workspace()).await?);
+        Ok(all)
+    }
+
+    /// Invites the avatar named by id, username or email (checked with OASIS when it is
+    /// configured; by username or email it must be) with `role`.
+    pub async fn add_member(&self, by: &Access, who: &AvatarRef, role: Role) -> Result<Member, CrmError> {
+        let workspace = by.require(Action::ManageMembers)?;
+        member_role(role)?;
+        let (avatar_id, name, username, email) = match (&self.directory, who) {
+            (None, AvatarRef::Id(id)) => (*id, None, None, None),
+            (None, _) => {
+                return Err(
+                    DirectoryError::Upstream("no OASIS API is configured (set OASIS_API_URL) to find avatars by name".into()).into()
+                );
+            }
+            (Some(directory), _) => {
+                let found = directory.find_avatar(who).await?.ok_or_else(|| CrmError::not_found(Entity::Avatar, who))?;
+                (found.id, found.full_name, found.username, found.email)
+            }
+        };
+        if avatar_id == workspace {
+            return Err(CrmError::Conflict("the owner is a member of the workspace already".into()));
+        }
+        let member = Member { avatar_id, role, name, username, email, added_at: Some(self.now()), added_by: Some(by.avatar()) };
+        let owner_name = match &self.directory {
+            // The owner's name, for the new member's workspace switcher; a failure only loses it.
+            Some(directory) => {
+                directory.find_avatar(&AvatarRef::Id(workspace)).await.ok().flatten().and_then(|a| a.full_name.or(a.username))
+            }
+            None => None,
+        };
+        self.locked(workspace, avatar_id, async {
+            let mut members = self.stored_members(workspace).await?;
+            if members.iter().any(|m| m.avatar_id == avatar_id) {
+                return Err(CrmError::Conflict(format!("{avatar_id} is a member of this workspace already")));
+            }
+            if members.len() >= MAX_MEMBERS {
+                return Err(CrmError::invalid("avatarId", format!("a workspace has at most {MAX_MEMBERS} members besides its owner")));
+            }
+            // The index first: until the members list says so, the index grants nothing.
+            let mut of = self.member_of(avatar_id).await?;
+            of.retain(|e| e.owner_avatar_id != workspace);
+            of.push(MemberOf { owner_avatar_id: workspace, name: owner_name });
+            self.put_json(&member_of_key(avatar_id), &of).await?;
+            members.push(member.clone());
+            self.put_json(&members_key(workspace), &members).await?;
+            Ok(member)
+        })
+        .await
+    }
+
+    /// Changes a member's role. The owner's role never changes.
+    pub async fn change_member(&self, by: &Access, avatar: AvatarId, role: Role) -> Result<Member, CrmError> {
+        let workspace = by.require(Action::ManageMembers)?;
+        if avatar == workspace {
+            return Err(CrmError::invalid("avatarId", "the owner's role cannot change"));
+        }
+        member_role(role)?;
+        self.locked(workspace, avatar, async {
+            let mut members = self.stored_members(workspace).await?;
+            let member = members.iter_mut().find(|m| m.avatar_id == avatar).ok_or_else(|| CrmError::not_found(Entity::Member, avatar))?;
+            member.role = role;
+            let changed = member.clone();
+            self.put_json(&members_key(workspace), &members).await?;
+            Ok(changed)
+        })
+        .await
+    }
+
+    /// Removes a member; any member may remove itself (leave). The owner cannot be removed.
+    pub async fn remove_member(&self, by: &Access, avatar: AvatarId) -> Result<(), CrmError> {
+        let workspace = if avatar == by.avatar() { by.workspace() } else { by.require(Action::ManageMembers)? };
+        if avatar == workspace {
+            return Err(CrmError::invalid("avatarId", "the owner cannot leave or be removed from its own workspace"));
+        }
+        self.locked(workspace, avatar, async {
+            let mut members = self.stored_members(workspace).await?;
+            let before = members.len();
+            members.retain(|m| m.avatar_id != avatar);
+            if members.len() == before {
+                return Err(CrmError::not_found(Entity::Member, avatar));
+            }
+            // The members list first: from then on the index entry grants nothing.
+            self.put_json(&members_key(workspace), &members).await?;
+            let mut of = self.member_of(avatar).await?;
+            of.retain(|e| e.owner_avatar_id != workspace);
+            self.put_json(&member_of_key(avatar), &of).await?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn stored_members(&self, workspace: AvatarId) -> Result<Vec<Member>, CrmError> {
+        match self.store.get_state(&members_key(workspace)).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("workspace members", e)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn member_of(&self, avatar: AvatarId) -> Result<Vec<MemberOf>, CrmError> {
+        match self.store.get_state(&member_of_key(avatar)).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("workspace index", e)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), CrmError> {
+        let json = serde_json::to_string(value).map_err(|e| corrupt(key, e))?;
+        Ok(self.store.put_state(key, &json).await?)
+    }
+
+    /// Runs `change` holding the leases of the workspace and of the avatar's index.
+    async fn locked<T>(
+        &self,
+        workspace: AvatarId,
+        avatar: AvatarId,
+        change: impl std::future::Future<Output = Result<T, CrmError>>,
+    ) -> Result<T, CrmError> {
+        let holder = uuid::Uuid::new_v4().to_string();
+        let leases = [format!("workspace:{workspace}"), member_of_key(avatar)];
+        let mut held = Vec::new();
+        for lease in &leases {
+            match self.store.acquire_lease(lease, &holder, self.now(), LEASE_TTL).await {
+                Ok(true) => held.push(lease),
+                outcome => {
+                    for l in held {
+                        let _ = self.store.release_lease(l, &holder).await;
+                    }
+                    outcome?;
+                    return Err(CrmError::Store(StoreError::Unavailable(
+                        "the members of this workspace are being changed right now; try again".into(),
+                    )));
+                }
+            }
+        }
+        let result = change.await;
+        for l in held {
+            if let Err(e) = self.store.release_lease(l, &holder).await {
+                tracing::warn!(lease = %l, error = %e, "could not release a member lease; it expires by itself");
+            }
+        }
+        result
+    }
+}
+
+fn member_role(role: Role) -> Result<(), CrmError> {
+    if role == Role::Owner {
+        return Err(CrmError::invalid("role", "one of admin, agent, viewer: a workspace has one owner"));
+    }
+    Ok(())
+}
