@@ -94,6 +94,8 @@ fn request(ids: &Ids, method: &str, path: &str) -> (String, Option<Value>) {
         ("POST", "/conversations/{id}/priority") => Some(json!({"priority": "high"})),
         ("POST", "/conversations/{id}/status") => Some(json!({"status": "waiting"})),
         ("POST", "/conversations/{id}/tags") => Some(json!({"tag": "vip"})),
+        // Nobody: what every role that may take conversations may ask while nobody has it.
+        ("POST", "/conversations/{id}/assign") => Some(json!({"avatarId": null})),
         ("POST", "/conversations/{id}/messages") => Some(json!({"text": "Yes, it is"})),
         ("PATCH", "/conversations/{id}/messages/{telegramMessageId}") => Some(json!({"text": "Edited"})),
         ("PATCH", "/contacts/{id}") => Some(json!({"company": "Acme"})),
@@ -245,4 +247,45 @@ async fn a_member_works_the_owners_workspace_through_the_header() {
     // A viewer leaves by itself.
     let (status, _) = s.call(KEY_VIEWER, "DELETE", &format!("workspaces/{AVATAR_A}/members/{VIEWER}"), None).await;
     assert_eq!(status, 204);
+}
+
+/// Assignment over HTTP: an agent takes a conversation and finds it under `assignee=me`; the
+/// owner lists by member and the unassigned ones; nobody gives one to a viewer (422), a viewer
+/// takes nothing (403), and a bad filter value is a 400 that says what is accepted.
+#[tokio::test]
+async fn conversations_are_assigned_and_listed_by_assignee() {
+    let s = Server::start_with(Options { env: env(), ..Options::default() });
+    let ids = team(&s).await;
+    let conv = ids.conversation.as_str();
+    let list = |key: &'static str, ws: Option<&'static str>, q: &'static str| {
+        let s = &s;
+        async move {
+            let (status, body) = s.call_in(key, ws, "GET", &format!("conversations?assignee={q}"), None).await;
+            assert_eq!(status, 200, "{body}");
+            result(&body)["items"].as_array().unwrap().iter().map(|c| c["id"].as_str().unwrap().to_owned()).collect::<Vec<_>>()
+        }
+    };
+    assert_eq!(list(KEY_A, None, "none").await, [conv]);
+
+    let (status, body) =
+        s.call_in(KEY_AGENT, Some(AVATAR_A), "POST", &format!("conversations/{conv}/assign"), Some(json!({"avatarId": AGENT}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(result(&body)["assigneeAvatarId"], AGENT);
+    assert_eq!(list(KEY_AGENT, Some(AVATAR_A), "me").await, [conv]);
+    assert_eq!(list(KEY_A, None, AGENT).await, [conv]);
+    assert!(list(KEY_A, None, "none").await.is_empty());
+    assert!(list(KEY_A, None, "me").await.is_empty(), "the owner's own: none");
+
+    let (status, body) =
+        s.call_in(KEY_ADMIN, Some(AVATAR_A), "POST", &format!("conversations/{conv}/assign"), Some(json!({"avatarId": VIEWER}))).await;
+    assert_error(status, &body, 422, "unprocessable");
+    let (status, body) =
+        s.call_in(KEY_VIEWER, Some(AVATAR_A), "POST", &format!("conversations/{conv}/assign"), Some(json!({"avatarId": VIEWER}))).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = s.call(KEY_A, "GET", "conversations?assignee=somebody", None).await;
+    assert_error(status, &body, 400, "bad_request");
+    assert!(body["message"].as_str().unwrap().contains("me, none or a member's avatar id"), "{body}");
+    let (status, body) = s.call(KEY_A, "POST", &format!("conversations/{conv}/assign"), Some(json!({"avatarId": null}))).await;
+    assert_eq!(status, 200, "{body}");
+    assert!(result(&body)["assigneeAvatarId"].is_null());
 }

@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
-use telegcrm_domain::{Access, AvatarId, CrmError};
+use telegcrm_domain::{Access, Action, AvatarId, CrmError, Role, Workspace};
 
 use crate::Dashboard;
 use crate::assets::{AssetUrls, URLS};
@@ -61,12 +61,42 @@ pub struct Layout {
     pub signed_in: bool,
     /// The current section, for `aria-current`.
     pub current: &'static str,
+    /// The workspaces the avatar may switch between (shown when there are two or more).
+    pub workspaces: Vec<WorkspaceOption>,
+    /// The role in the workspace shown, when it is not the avatar's own ("agent").
+    pub role: Option<&'static str>,
+    /// Whether the role works conversations here: a viewer's pages offer no forms that change
+    /// anything (the service refuses them anyway).
+    pub can_work: bool,
+}
+
+/// One entry of the workspace switcher.
+#[derive(Debug, Clone)]
+pub struct WorkspaceOption {
+    /// The owner's avatar id.
+    pub value: String,
+    /// "Your workspace", or "Grace Hopper's workspace (agent)".
+    pub label: String,
+    /// Whether it is the one shown.
+    pub selected: bool,
+}
+
+impl WorkspaceOption {
+    fn new(w: &Workspace, current: AvatarId) -> Self {
+        let label = if w.role == Role::Owner {
+            "Your workspace".to_owned()
+        } else {
+            let whose = w.name.as_deref().filter(|n| !n.trim().is_empty()).map_or_else(|| w.owner_avatar_id.to_string(), str::to_owned);
+            format!("{whose}'s workspace ({})", w.role.as_str())
+        };
+        Self { value: w.owner_avatar_id.to_string(), label, selected: w.owner_avatar_id == current }
+    }
 }
 
 impl Layout {
     /// The frame of a signed-out page.
     pub fn signed_out() -> Self {
-        Self { assets: &URLS, csrf: String::new(), signed_in: false, current: "" }
+        Self { assets: &URLS, csrf: String::new(), signed_in: false, current: "", workspaces: Vec::new(), role: None, can_work: false }
     }
 
     /// `aria-current` value for a nav item.
@@ -87,6 +117,8 @@ pub struct Ctx {
     pub session: Session,
     /// Who acts, in which workspace, with which role.
     pub access: Access,
+    /// The workspaces the avatar may work in, its own first.
+    pub workspaces: Vec<Workspace>,
 }
 
 impl Ctx {
@@ -101,13 +133,26 @@ impl Ctx {
     }
 
     /// The workspace, when this role may do `action`; else the "not allowed" page.
-    pub fn require(&self, action: telegcrm_domain::Action) -> Result<AvatarId, PageError> {
+    pub fn require(&self, action: Action) -> Result<AvatarId, PageError> {
         self.access.require(action).map_err(|e| self.err(e))
     }
 
     /// The frame for a page in `section`.
     pub fn layout(&self, section: &'static str) -> Layout {
-        Layout { assets: &URLS, csrf: self.session.csrf.clone(), signed_in: true, current: section }
+        let current = self.workspace();
+        Layout {
+            assets: &URLS,
+            csrf: self.session.csrf.clone(),
+            signed_in: true,
+            current: section,
+            workspaces: if self.workspaces.len() > 1 {
+                self.workspaces.iter().map(|w| WorkspaceOption::new(w, current)).collect()
+            } else {
+                Vec::new()
+            },
+            role: (self.access.role() != Role::Owner).then(|| self.access.role().as_str()),
+            can_work: self.access.may(Action::Work),
+        }
     }
 
     /// Maps a service error to an error page with this session's nav.
@@ -137,7 +182,8 @@ pub async fn context(dash: &Dashboard, req: &HttpRequest, session: Session) -> R
         Err(CrmError::NotFound { .. }) => Access::owner(session.avatar),
         Err(e) => return Err(PageError::from_crm(None, e)),
     };
-    Ok(Ctx { session, access })
+    let workspaces = dash.service.workspaces(session.avatar).await.map_err(|e| PageError::from_crm(None, e))?;
+    Ok(Ctx { session, access, workspaces })
 }
 
 /// Fields of a url-encoded form (repeated keys: the last wins).

@@ -31,6 +31,42 @@ pub struct ConversationFilter {
     pub unread_only: bool,
     /// Only this contact's.
     pub contact_id: Option<ContactId>,
+    /// Only those assigned to this member, or to nobody.
+    #[serde(default)]
+    pub assignee: Option<Assignee>,
+}
+
+/// Whose conversations a filter keeps.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub enum Assignee {
+    /// Conversations nobody is assigned to.
+    Nobody,
+    /// Conversations assigned to this member.
+    Member(AvatarId),
+}
+
+impl Assignee {
+    /// What a filter names (`assignee=`): `me` (the caller), `none`, or a member's avatar id.
+    pub fn parse(text: &str, me: AvatarId) -> Result<Self, crate::ParseError> {
+        match text.trim() {
+            "me" => Ok(Self::Member(me)),
+            "none" => Ok(Self::Nobody),
+            other => other.parse::<AvatarId>().map(Self::Member).map_err(|_| crate::ParseError::Invalid {
+                field: "assignee",
+                value: crate::error::clip(other),
+                expected: "me, none or a member's avatar id",
+            }),
+        }
+    }
+
+    /// Whether a conversation assigned to `current` is kept.
+    pub fn matches(self, current: Option<AvatarId>) -> bool {
+        match self {
+            Self::Nobody => current.is_none(),
+            Self::Member(a) => current == Some(a),
+        }
+    }
 }
 
 impl ConversationFilter {
@@ -41,6 +77,7 @@ impl ConversationFilter {
             && self.tag.as_ref().is_none_or(|t| c.tags.contains(t))
             && (!self.unread_only || c.unread_count > 0)
             && self.contact_id.is_none_or(|id| c.contact_id == Some(id))
+            && self.assignee.is_none_or(|a| a.matches(c.assignee_avatar_id))
     }
 }
 
@@ -306,6 +343,19 @@ pub enum AvatarRef {
     Email(String),
 }
 
+impl AvatarRef {
+    /// What one typed field names: an avatar id when it is a UUID, an email when it has an `@`,
+    /// else a username.
+    pub fn from_input(text: &str) -> Self {
+        let text = text.trim();
+        match text.parse::<AvatarId>() {
+            Ok(id) => Self::Id(id),
+            Err(_) if text.contains('@') => Self::Email(text.to_owned()),
+            Err(_) => Self::Username(text.to_owned()),
+        }
+    }
+}
+
 impl std::fmt::Display for AvatarRef {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
@@ -415,4 +465,35 @@ pub trait FileCache: Send + Sync {
     async fn get(&self, key: &str) -> Option<Vec<u8>>;
     /// Keeps `bytes` under `key`.
     async fn put(&self, key: &str, bytes: &[u8]);
+}
+
+#[cfg(test)]
+mod tests {
+    use super::AvatarRef;
+
+    #[test]
+    fn one_typed_field_names_an_avatar_by_id_email_or_username() {
+        let id = "4f6b1f3e-2c1d-4e5f-8a9b-0c1d2e3f4a5b";
+        assert_eq!(AvatarRef::from_input(&format!(" {id} ")), AvatarRef::Id(id.parse().unwrap()));
+        assert_eq!(AvatarRef::from_input("ada@example.org"), AvatarRef::Email("ada@example.org".into()));
+        assert_eq!(AvatarRef::from_input(" bob "), AvatarRef::Username("bob".into()));
+        // Not quite a UUID: a username, looked up as typed.
+        assert_eq!(AvatarRef::from_input("4f6b1f3e-2c1d"), AvatarRef::Username("4f6b1f3e-2c1d".into()));
+    }
+
+    #[test]
+    fn an_assignee_filter_is_me_none_or_a_member() {
+        use super::Assignee;
+        let me: crate::AvatarId = "4f6b1f3e-2c1d-4e5f-8a9b-0c1d2e3f4a5b".parse().unwrap();
+        let other: crate::AvatarId = "0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0b2c".parse().unwrap();
+        assert_eq!(Assignee::parse("me", me).unwrap(), Assignee::Member(me));
+        assert_eq!(Assignee::parse(" none ", me).unwrap(), Assignee::Nobody);
+        assert_eq!(Assignee::parse(&other.to_string(), me).unwrap(), Assignee::Member(other));
+        let e = Assignee::parse("<script>", me).unwrap_err().to_string();
+        assert!(e.contains("assignee") && e.contains("me, none"), "{e}");
+        assert!(Assignee::Nobody.matches(None) && !Assignee::Nobody.matches(Some(me)));
+        assert!(
+            Assignee::Member(me).matches(Some(me)) && !Assignee::Member(me).matches(Some(other)) && !Assignee::Member(me).matches(None)
+        );
+    }
 }

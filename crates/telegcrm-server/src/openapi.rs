@@ -189,6 +189,7 @@ pub struct Legacy {
         conversations::add_tag,
         conversations::remove_tag,
         conversations::read,
+        conversations::assign,
         conversations::messages,
         conversations::send,
         conversations::edit_message,

@@ -5,7 +5,7 @@ use bson::{Bson, Document, doc};
 use chrono::{DateTime, Utc};
 use telegcrm_domain::model::ConversationChange;
 use telegcrm_domain::page::PageRequest;
-use telegcrm_domain::ports::{ConversationFilter, ConversationStore, MessageStore};
+use telegcrm_domain::ports::{Assignee, ConversationFilter, ConversationStore, MessageStore};
 use telegcrm_domain::{AvatarId, Conversation, ConversationId, Message, Page, StoreError};
 
 use crate::MongoStore;
@@ -70,6 +70,16 @@ impl ConversationStore for MongoStore {
         }
         if let Some(c) = filter.contact_id {
             base.insert("contactId", text(c));
+        }
+        match filter.assignee {
+            // Null matches a missing field too: conversations stored before assignment existed.
+            Some(Assignee::Nobody) => {
+                base.insert("assigneeAvatarId", Bson::Null);
+            }
+            Some(Assignee::Member(a)) => {
+                base.insert("assigneeAvatarId", text(a));
+            }
+            None => {}
         }
         let parts: Vec<Document> = std::iter::once(base).chain(after_desc("lastMessageAt", page)).collect();
         let docs = find_all(

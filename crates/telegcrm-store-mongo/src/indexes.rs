@@ -35,6 +35,8 @@ pub(crate) fn specs() -> Vec<IndexSpec> {
         spec(CONVERSATIONS, "inbox_by_status", doc! { "ownerAvatarId": 1, "status": 1, "lastMessageAt": -1 }, false),
         spec(CONVERSATIONS, "inbox_by_tag", doc! { "ownerAvatarId": 1, "tagKeys": 1, "lastMessageAt": -1 }, false),
         spec(CONVERSATIONS, "by_contact", doc! { "ownerAvatarId": 1, "contactId": 1 }, false),
+        // "Mine" and "Unassigned" in a team's inbox.
+        spec(CONVERSATIONS, "inbox_by_assignee", doc! { "ownerAvatarId": 1, "assigneeAvatarId": 1, "lastMessageAt": -1 }, false),
         // One message per Telegram message of a chat: what makes redelivery a no-op.
         spec(MESSAGES, "message_key", doc! { "conversationId": 1, "telegramMessageId": 1 }, true),
         // A conversation's timeline, newest first.

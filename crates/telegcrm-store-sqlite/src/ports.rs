@@ -7,7 +7,7 @@ use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 use telegcrm_domain::event::{IngestBatch, IngestReport};
 use telegcrm_domain::model::{ContactChange, ConversationChange, FollowUpChange};
 use telegcrm_domain::ports::{
-    ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore, MessageStore,
+    Assignee, ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore, MessageStore,
     SearchStore, StateStore, Store,
 };
 use telegcrm_domain::search::{SearchFilters, SearchQuery};
@@ -99,6 +99,11 @@ impl ConversationStore for SqliteStore {
             }
             if let Some(contact) = filter.contact_id {
                 conds.push(format!("c.contact_id = {}", p.push(blob(id(contact)))));
+            }
+            match filter.assignee {
+                Some(Assignee::Nobody) => conds.push("c.assignee IS NULL".into()),
+                Some(Assignee::Member(a)) => conds.push(format!("c.assignee = {}", p.push(blob(id(a))))),
+                None => {}
             }
             if let Some(tag) = &filter.tag {
                 let t = p.push(tag.key().to_owned());

@@ -37,12 +37,12 @@ pub fn get_conversation(conn: &Connection, owner: AvatarId, cid: ConversationId)
 pub fn write_conversation(conn: &Connection, c: &Conversation, insert: bool) -> Result<(), StoreError> {
     let sql = if insert {
         "INSERT INTO conversations (owner, chat_id, business_connection_id, contact_id, priority, status, unread_count, \
-         last_message_at, doc, id) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10)"
+         last_message_at, doc, id, assignee) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)"
     } else {
         // The chat key (owner, chat, business connection) never changes: leaving it out of SET
         // spares rewriting its unique index on every update.
-        "UPDATE conversations SET contact_id = ?4, priority = ?5, status = ?6, unread_count = ?7, last_message_at = ?8, doc = ?9 \
-         WHERE id = ?10 AND owner = ?1 AND chat_id = ?2 AND business_connection_id = ?3"
+        "UPDATE conversations SET contact_id = ?4, priority = ?5, status = ?6, unread_count = ?7, last_message_at = ?8, doc = ?9, \
+         assignee = ?11 WHERE id = ?10 AND owner = ?1 AND chat_id = ?2 AND business_connection_id = ?3"
     };
     let (at, doc) = (time(c.last_message_at)?, to_doc(c)?);
     conn.prepare_cached(sql)
@@ -58,6 +58,7 @@ pub fn write_conversation(conn: &Connection, c: &Conversation, insert: bool) -> 
                 at,
                 doc,
                 id(c.id),
+                c.assignee_avatar_id.map(id),
             ])
         })
         .map_err(db("writing a conversation"))?;

@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every migration, in order.
-const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details];
+const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details, v5_assignee];
 
 /// Version 1: the entities, their unique keys and the indexes the routes need.
 fn v1_tables(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -155,6 +155,18 @@ fn v3_parked_updates(tx: &Transaction<'_>) -> rusqlite::Result<()> {
 /// which is how every message stored before reads.
 fn v4_message_details(tx: &Transaction<'_>) -> rusqlite::Result<()> {
     tx.execute_batch("ALTER TABLE messages ADD COLUMN details TEXT;")
+}
+
+/// Version 5: who a conversation is assigned to (teams), as a column the inbox filters on. No
+/// conversation had one before, so nothing is copied from the documents. The index is partial:
+/// unassigned conversations (most, and every one outside a team) cost no index upkeep when a
+/// message arrives; "Mine" (`assignee = ?`) uses it, "Unassigned" walks the inbox index.
+fn v5_assignee(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "ALTER TABLE conversations ADD COLUMN assignee BLOB;
+         CREATE INDEX conversations_assignee ON conversations (owner, assignee, last_message_at DESC, id DESC)
+             WHERE assignee IS NOT NULL;",
+    )
 }
 
 /// What the full-text index holds for a message: its folded words, space-separated.

@@ -73,7 +73,10 @@ async fn a_version_2_database_gains_parked_updates_and_keeps_its_data() {
     let file = dir.path().join(FILE_NAME);
     Connection::open(&file)
         .unwrap()
-        .execute_batch("ALTER TABLE messages DROP COLUMN details; DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 2;")
+        .execute_batch(
+            "DROP INDEX conversations_assignee; ALTER TABLE conversations DROP COLUMN assignee; ALTER TABLE messages DROP COLUMN details; \
+             DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 2;",
+        )
         .unwrap();
     assert!(!tables(&file).iter().any(|t| t == "parked_updates"));
     let store = SqliteStore::open(dir.path()).unwrap();
@@ -105,7 +108,8 @@ async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
     Connection::open(&file)
         .unwrap()
         .execute_batch(
-            "ALTER TABLE messages DROP COLUMN details; DROP TABLE messages_fts; DROP TABLE parked_updates; DROP TABLE counters; \
+            "DROP INDEX conversations_assignee; ALTER TABLE conversations DROP COLUMN assignee; \
+             ALTER TABLE messages DROP COLUMN details; DROP TABLE messages_fts; DROP TABLE parked_updates; DROP TABLE counters; \
              PRAGMA user_version = 1;",
         )
         .unwrap();
@@ -116,6 +120,12 @@ async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
     assert_eq!(crm.search_texts("счет").await, ["Ещё один счёт"]);
     assert_eq!(crm.messages(&chat).await.len(), 2);
     assert!(crm.messages(&chat).await.iter().all(|m| m.details.is_empty()), "messages stored before version 4 read with no details");
+    // Stored before version 5: nobody is assigned, and the filter says so.
+    let unassigned =
+        telegcrm_domain::ports::ConversationFilter { assignee: Some(telegcrm_domain::ports::Assignee::Nobody), ..Default::default() };
+    let page = crm.store.list_conversations(owner, &unassigned, &Default::default()).await.unwrap();
+    assert_eq!(page.items.len(), 1);
+    assert_eq!(page.items[0].assignee_avatar_id, None);
 }
 
 #[tokio::test]

@@ -60,6 +60,7 @@ async fn pages(app: &App) -> Vec<(&'static str, String)> {
         ("follow-ups", "/follow-ups".to_owned()),
         ("search", "/search?q=invoice".to_owned()),
         ("settings", "/settings".to_owned()),
+        ("team", "/team".to_owned()),
         ("not-found", format!("/conversations/{}", uuid::Uuid::now_v7())),
     ]
 }

@@ -13,6 +13,8 @@ use crate::common::*;
 
 /// The OASIS username of avatar A (password "secret").
 pub const USER_A: &str = "grace";
+/// The OASIS username of avatar B (Bob Builder), whom A can invite to her team.
+pub const USER_B: &str = "bob";
 /// An OASIS avatar that a contact can be linked to.
 pub const LINKABLE: &str = "ada_oasis";
 
@@ -76,8 +78,10 @@ impl App {
         let telegram = FakeTelegram::start();
         let mut grace = FakeAvatar::new(USER_A, "Grace", "Hopper");
         grace.id = AVATAR_A.parse().expect("uuid");
+        let mut bob = FakeAvatar::new(USER_B, "Bob", "Builder");
+        bob.id = AVATAR_B.parse().expect("uuid");
         let linkable = FakeAvatar::new(LINKABLE, "Ada", "Lovelace");
-        let oasis = FakeOasis::start(vec![grace, linkable.clone()]);
+        let oasis = FakeOasis::start(vec![grace, bob, linkable.clone()]);
         oasis.set_jwt_secret(JWT_SECRET);
         let mut env = telegram_env(&telegram, "webhook");
         env.push(("OASIS_API_URL".into(), oasis.url()));
@@ -183,8 +187,23 @@ impl App {
     where
         F: AsyncFnOnce(Browser),
     {
+        self.signed_in_with(KEY_A, view, body).await;
+    }
+
+    /// Opens a browser signed in as B (by API key) and runs `body`.
+    pub async fn as_b<F>(&self, view: View, body: F)
+    where
+        F: AsyncFnOnce(Browser),
+    {
+        self.signed_in_with(KEY_B, view, body).await;
+    }
+
+    async fn signed_in_with<F>(&self, key: &str, view: View, body: F)
+    where
+        F: AsyncFnOnce(Browser),
+    {
         with_browser(&self.s.base, view, async |b: Browser| {
-            sign_in_with_key(&b, KEY_A).await;
+            sign_in_with_key(&b, key).await;
             body(b).await;
         })
         .await;

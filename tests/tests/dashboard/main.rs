@@ -24,3 +24,4 @@ mod rich;
 mod search;
 mod security;
 mod signin;
+mod team;

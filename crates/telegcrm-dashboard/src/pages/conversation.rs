@@ -5,11 +5,13 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use telegcrm_domain::ports::Assignee;
 use telegcrm_domain::service::NewFollowUp;
 use telegcrm_domain::{
     Action, ConversationId, ConversationStatus, CrmError, Cursor, FollowUpView, Limit, Message, MessageId, PageRequest, Priority, Tag,
 };
 
+use super::team::{MemberOpt, Roster};
 use super::view::{ConvItem, FollowView, MsgView, Opt, opts, parse_time, priorities};
 use crate::web::{Ctx, Dash, Fields, Layout, PageError, back, posted, render, see_other, signed_in};
 
@@ -44,6 +46,10 @@ struct ConversationPage {
     /// The topic shown alone, if any.
     topic: Option<i64>,
     followups: Vec<FollowView>,
+    /// Who answers the conversation, when the workspace is a team.
+    assignment: Option<AssignView>,
+    /// Whether the role may answer and change things here (a viewer reads only).
+    can_work: bool,
     priorities: Vec<Opt>,
     statuses: Vec<Opt>,
     csrf: String,
@@ -52,12 +58,43 @@ struct ConversationPage {
     due_default: String,
 }
 
+/// The conversation's assignee and what the role may do about it.
+struct AssignView {
+    /// "you", the member's name, or "nobody".
+    current: String,
+    /// The owner and admins: a select of every member who may work.
+    options: Option<Vec<MemberOpt>>,
+    /// An agent, and nobody has it: "Take".
+    can_take: bool,
+    /// An agent, and it is the agent's: "Let go".
+    mine: bool,
+}
+
+impl AssignView {
+    fn new(ctx: &Ctx, roster: &Roster, conv: &telegcrm_domain::Conversation) -> Option<Self> {
+        if !roster.is_team() {
+            return None;
+        }
+        let current = conv.assignee_avatar_id;
+        let me = ctx.session.avatar;
+        let others = ctx.access.may(Action::AssignOthers);
+        let own = ctx.access.may(Action::AssignSelf);
+        Some(Self {
+            current: current.map_or_else(|| "nobody".to_owned(), |a| roster.name_of(a)),
+            options: others.then(|| roster.assignable(current)),
+            can_take: own && !others && current.is_none(),
+            mine: own && !others && current == Some(me),
+        })
+    }
+}
+
 #[derive(Template)]
 #[template(path = "messages_items.html")]
 struct MessagesItems {
     c_id: String,
     older: Option<String>,
     messages: Vec<MsgView>,
+    can_work: bool,
     csrf: String,
 }
 
@@ -151,7 +188,8 @@ async fn show(
     let now = dash.service.now();
     let fu =
         dash.service.list_followups(ctx.workspace(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
-    let item = ConvItem::new(&conv, now);
+    let roster = Roster::of(dash, ctx).await?;
+    let item = ConvItem::new(&conv, now).with_assignee(&conv, &roster);
     let views = views(dash, &messages, &conv).await;
     let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.workspace(), id, tg).await.ok() };
     let reply_to = match reply_to {
@@ -193,6 +231,8 @@ async fn show(
             reply_to,
             editing,
             followups: fu.items.iter().map(|f| FollowView::new(f, now)).collect(),
+            assignment: AssignView::new(ctx, &roster, &conv),
+            can_work: ctx.access.may(Action::Work),
             csrf: ctx.session.csrf.clone(),
             back: format!("/conversations/{id}"),
         },
@@ -206,6 +246,21 @@ pub async fn page(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Resu
     show(&dash, &ctx, &req, id, Compose::default(), StatusCode::OK).await
 }
 
+/// POST /conversations/{id}/assign: `assignee` = a member's avatar id, `me`, or empty for nobody.
+pub async fn assign(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let (ctx, f) = posted(&dash, &req, &body).await?;
+    let id = conv_id(&ctx, &path)?;
+    let to = match f.get("assignee") {
+        None => None,
+        Some(a) => match Assignee::parse(a, ctx.session.avatar).map_err(|e| ctx.err(e.into()))? {
+            Assignee::Nobody => None,
+            Assignee::Member(m) => Some(m),
+        },
+    };
+    dash.service.assign(ctx.by(), id, to).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&back(&f, &format!("/conversations/{id}"))))
+}
+
 /// GET /conversations/{id}/older?before=cursor: older messages and the next "Older messages" link.
 pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Result<HttpResponse, PageError> {
     let ctx = signed_in(&dash, &req).await?;
@@ -215,7 +270,8 @@ pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Res
     let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
     let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None, topic).await?;
     let csrf = ctx.session.csrf.clone();
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, csrf })
+    let can_work = ctx.access.may(Action::Work);
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, can_work, csrf })
 }
 
 /// GET /conversations/{id}/latest: the newest messages (live refresh); marks them read.
@@ -228,7 +284,8 @@ pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Re
     }
     let (messages, older) = timeline(&dash, &ctx, id, None, None, None).await?;
     let csrf = ctx.session.csrf.clone();
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, csrf })
+    let can_work = ctx.access.may(Action::Work);
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, can_work, csrf })
 }
 
 /// POST /conversations/{id}/messages: sends through Telegram (as a reply when `reply_to` is

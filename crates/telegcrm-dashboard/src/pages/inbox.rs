@@ -3,9 +3,10 @@
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse};
 use askama::Template;
-use telegcrm_domain::ports::ConversationFilter;
-use telegcrm_domain::{ConversationStatus, Cursor, Limit, PageRequest, Tag};
+use telegcrm_domain::ports::{Assignee, ConversationFilter};
+use telegcrm_domain::{Action, ConversationStatus, Cursor, Limit, PageRequest, Tag};
 
+use super::team::{MemberOpt, Roster};
 use super::view::{ConvItem, Opt, enc, opt_parse, opts, priorities};
 use crate::web::{Ctx, Dash, Fields, Layout, PageError, render, signed_in};
 
@@ -19,8 +20,12 @@ struct InboxPage {
     priorities: Vec<Opt>,
     tag: String,
     unread: bool,
+    /// The "Assigned" filter's options, when the workspace is a team: value, label, chosen.
+    assignees: Vec<MemberOpt>,
     items: Vec<ConvItem>,
     more: Option<(String, String)>,
+    /// Whether the role may archive (a viewer reads only).
+    can_work: bool,
     csrf: String,
     back: String,
 }
@@ -30,11 +35,14 @@ struct InboxPage {
 struct InboxItems {
     items: Vec<ConvItem>,
     more: Option<(String, String)>,
+    /// Whether the role may archive (a viewer reads only).
+    can_work: bool,
     csrf: String,
     back: String,
 }
 
 struct Loaded {
+    assignees: Vec<MemberOpt>,
     items: Vec<ConvItem>,
     more: Option<(String, String)>,
     status: String,
@@ -52,6 +60,7 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
         tag: opt_parse::<Tag>(q.get("tag"))?,
         unread_only: q.get("unread").is_some(),
         contact_id: None,
+        assignee: q.get("assignee").map(|a| Assignee::parse(a, ctx.session.avatar)).transpose().map_err(|e| ctx.err(e.into()))?,
     };
     let cursor =
         q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("inbox")), e.to_string()))?;
@@ -59,7 +68,14 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
     let found = dash.service.list_conversations(ctx.workspace(), &filter, &page).await.map_err(|e| ctx.err(e))?;
     let now = dash.service.now();
     let mut params = String::new();
-    for (k, v) in [("status", q.get("status")), ("priority", q.get("priority")), ("tag", q.get("tag")), ("unread", q.get("unread"))] {
+    let filters = [
+        ("status", q.get("status")),
+        ("priority", q.get("priority")),
+        ("tag", q.get("tag")),
+        ("unread", q.get("unread")),
+        ("assignee", q.get("assignee")),
+    ];
+    for (k, v) in filters {
         if let Some(v) = v {
             params.push_str(&format!("{k}={}&", enc(v)));
         }
@@ -69,8 +85,11 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
         (format!("/inbox?{qs}"), format!("/inbox/items?{qs}"))
     });
     let back = if req.query_string().is_empty() { "/inbox".to_owned() } else { format!("/inbox?{}", req.query_string()) };
+    let roster = Roster::of(dash, ctx).await?;
+    let assignees = if roster.is_team() { assignee_options(&roster, q.get("assignee").unwrap_or("")) } else { Vec::new() };
     Ok(Loaded {
-        items: found.items.iter().map(|c| ConvItem::new(c, now)).collect(),
+        assignees,
+        items: found.items.iter().map(|c| ConvItem::new(c, now).with_assignee(c, &roster)).collect(),
         more,
         status: q.get("status").unwrap_or("").to_owned(),
         priority: q.get("priority").unwrap_or("").to_owned(),
@@ -78,6 +97,20 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
         unread: filter.unread_only,
         back,
     })
+}
+
+/// The "Assigned" filter: anyone, mine, unassigned, then each member who may work.
+fn assignee_options(roster: &Roster, chosen: &str) -> Vec<MemberOpt> {
+    let fixed = [("", "Anyone"), ("me", "Mine"), ("none", "Unassigned")].into_iter().map(|(value, label)| MemberOpt {
+        value: value.to_owned(),
+        label: label.to_owned(),
+        selected: value == chosen,
+    });
+    let members = roster.assignable(None).into_iter().map(|mut o| {
+        o.selected = o.value == chosen;
+        o
+    });
+    fixed.chain(members).collect()
 }
 
 /// GET /inbox
@@ -92,8 +125,10 @@ pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErro
             priorities: opts(priorities(), &l.priority),
             tag: l.tag,
             unread: l.unread,
+            assignees: l.assignees,
             items: l.items,
             more: l.more,
+            can_work: ctx.access.may(Action::Work),
             csrf: ctx.session.csrf.clone(),
             back: l.back,
         },
@@ -105,5 +140,8 @@ pub async fn items(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageErr
     let ctx = signed_in(&dash, &req).await?;
     let l = load(&dash, &ctx, &req).await?;
     let back = l.back.replacen("/inbox/items", "/inbox", 1);
-    render(StatusCode::OK, &InboxItems { items: l.items, more: l.more, csrf: ctx.session.csrf.clone(), back })
+    render(
+        StatusCode::OK,
+        &InboxItems { items: l.items, more: l.more, can_work: ctx.access.may(Action::Work), csrf: ctx.session.csrf.clone(), back },
+    )
 }

@@ -8,6 +8,7 @@ mod inbox;
 mod search;
 mod settings;
 mod sign_in;
+pub(crate) mod team;
 pub(crate) mod view;
 
 use actix_web::web;
@@ -31,6 +32,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/conversations/{id}/messages/{tg}/delete", web::post().to(conversation::delete))
         .route("/conversations/{id}/messages/{tg}/media", web::get().to(conversation::media))
         .route("/conversations/{id}/files", web::post().to(conversation::send_file))
+        .route("/conversations/{id}/assign", web::post().to(conversation::assign))
         .route("/conversations/{id}/priority", web::post().to(conversation::priority))
         .route("/conversations/{id}/status", web::post().to(conversation::status))
         .route("/conversations/{id}/tags", web::post().to(conversation::add_tag))
@@ -53,5 +55,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings/export", web::get().to(settings::export))
         .route("/settings/import", web::post().to(import::upload))
         .route("/settings/imports/{id}", web::get().to(import::progress))
+        .route("/team", web::get().to(team::page))
+        .route("/team/members", web::post().to(team::invite))
+        .route("/team/members/{avatar}/role", web::post().to(team::change_role))
+        .route("/team/members/{avatar}/remove", web::post().to(team::remove))
+        .route("/workspace", web::post().to(team::switch))
         .route("/events", web::get().to(events::stream));
 }

@@ -28,6 +28,12 @@ struct SettingsPage {
     import_job: Option<ImportView>,
     import_error: Option<String>,
     import_limit: String,
+    /// Whether the role may link the workspace's Telegram account (the owner only).
+    can_link: bool,
+    /// Whether the role may import and export the workspace's data.
+    can_move_data: bool,
+    /// Whether the workspace shown is the avatar's own.
+    own: bool,
 }
 
 /// What the page shows beyond its fixed parts.
@@ -98,6 +104,9 @@ pub async fn show(dash: &Dash, ctx: &Ctx, shown: Shown) -> Result<HttpResponse, 
             import_job: shown.import_job,
             import_error: shown.import_error,
             import_limit: size(dash.import_limit),
+            can_link: ctx.access.may(Action::LinkTelegram),
+            can_move_data: ctx.access.may(Action::ImportExport),
+            own: ctx.workspace() == ctx.session.avatar,
         },
     )
 }

@@ -120,5 +120,6 @@ pub async fn sign_out(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<
     gone.make_removal();
     let mut res = see_other("/sign-in");
     res.add_cookie(&gone).map_err(|e| PageError::Internal(None, e.to_string()))?;
+    super::team::forget_workspace(&dash, &mut res).map_err(|e| PageError::Internal(None, e))?;
     Ok(res)
 }

@@ -22,7 +22,7 @@ pub fn opts(all: impl IntoIterator<Item = &'static str>, current: &str) -> Vec<O
 }
 
 /// `value` with its first letter in upper case.
-fn capitalized(value: &str) -> String {
+pub(crate) fn capitalized(value: &str) -> String {
     let mut chars = value.chars();
     chars.next().map(|first| first.to_uppercase().chain(chars).collect()).unwrap_or_default()
 }
@@ -94,6 +94,8 @@ pub struct ConvItem {
     /// Why nothing arrives any more, in a word or two (the bot removed or blocked, the group
     /// moved); `None` for a chat that works.
     pub standing: Option<&'static str>,
+    /// Who answers it, when someone does: "you" or the member's name ([`ConvItem::with_assignee`]).
+    pub assignee: Option<String>,
 }
 
 impl ConvItem {
@@ -110,7 +112,15 @@ impl ConvItem {
             status: c.status.as_str(),
             tags: c.tags.iter().map(|t| t.as_str().to_owned()).collect(),
             standing: c.silence().map(telegcrm_domain::model::Silence::label),
+            assignee: None,
         }
+    }
+
+    /// With the name of its assignee, as the team's roster calls it.
+    #[must_use]
+    pub fn with_assignee(mut self, c: &Conversation, roster: &super::team::Roster) -> Self {
+        self.assignee = c.assignee_avatar_id.map(|a| roster.name_of(a));
+        self
     }
 }
 

@@ -98,6 +98,9 @@ pub struct Conversation {
     pub created_at: DateTime<Utc>,
     /// Last changed.
     pub updated_at: DateTime<Utc>,
+    /// The member who answers this conversation, if anyone does (docs/teams.md "Assignment").
+    #[serde(default)]
+    pub assignee_avatar_id: Option<AvatarId>,
     /// The bot's standing in the chat, and a group's move to a supergroup.
     #[serde(flatten)]
     pub chat_state: ChatState,
@@ -132,6 +135,7 @@ impl Conversation {
             custom_fields: CustomFields::new(),
             created_at: at,
             updated_at: at,
+            assignee_avatar_id: None,
             chat_state: ChatState::default(),
         };
         if let Some(contact) = contact {
@@ -248,6 +252,31 @@ pub struct ConversationChange {
     /// Sets the counters to a recount of the messages (`telegcrm check --repair`; never from the API).
     #[serde(skip)]
     pub recount: Option<ConversationCounts>,
+    /// Gives the conversation to a member, or to nobody.
+    #[serde(default)]
+    pub assign: Option<Assign>,
+}
+
+/// A change of assignee, applied inside the store's guarded write so that two people taking the
+/// same conversation at once cannot both have it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct Assign {
+    /// The new assignee; `None`: nobody.
+    pub to: Option<AvatarId>,
+    /// When set, the change applies only while the conversation has no assignee or this one
+    /// (someone who may only take conversations never takes one from a colleague).
+    pub unless_held_by_other_than: Option<AvatarId>,
+}
+
+impl Assign {
+    /// Whether it applies to a conversation assigned to `current`.
+    pub fn applies(&self, current: Option<AvatarId>) -> bool {
+        match (self.unless_held_by_other_than, current) {
+            (Some(me), Some(holder)) => holder == me,
+            _ => true,
+        }
+    }
 }
 
 impl ConversationChange {
@@ -286,6 +315,9 @@ impl ConversationChange {
         }
         if let Some(counts) = &self.recount {
             counts.apply(c);
+        }
+        if let Some(assign) = self.assign.filter(|a| a.applies(c.assignee_avatar_id)) {
+            c.assignee_avatar_id = assign.to;
         }
         c.updated_at = now;
     }

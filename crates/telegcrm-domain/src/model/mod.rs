@@ -13,7 +13,7 @@ mod team;
 
 pub use chat_state::{BotMembership, ChatState, Silence};
 pub use contact::{Contact, ContactChange};
-pub use conversation::{ChatKey, Conversation, ConversationChange, CustomFields};
+pub use conversation::{Assign, ChatKey, Conversation, ConversationChange, CustomFields};
 pub use details::{ExternalReply, ForwardOrigin, MessageDetails, Poll, PollOption, Quote, Reaction, Run, TextEntity, runs};
 pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
 pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};

@@ -107,6 +107,7 @@ impl CrmService {
                 tag: filters.tag.clone(),
                 unread_only: false,
                 contact_id: filters.contact_id,
+                assignee: None,
             };
             let page = self.store.list_conversations(owner, &filter, page).await?;
             return Ok(page.map(|conversation| ConversationHit { conversation, hits: Vec::new() }));

@@ -3,9 +3,10 @@
 //! State keys: `workspace:members:<owner>` → the members of the owner's workspace (JSON list,
 //! the owner not in it: the owner is always a member); `workspace:member_of:<avatar>` → the
 //! workspaces an avatar was invited to (JSON list), an index that the members list confirms on
-//! every read, so a half-finished change never grants anything. A change holds the leases
-//! `workspace:<owner>` and `workspace:member_of:<avatar>` while it reads and writes both; a
-//! change that meets another one in progress fails at once with `Unavailable` ("try again")
+//! every read, so a half-finished change never grants anything; `workspace:owner_name:<owner>` →
+//! the owner's display name as OASIS gave it at the last invitation (for the members list). A
+//! change holds the leases `workspace:<owner>` and `workspace:member_of:<avatar>` while it reads
+//! and writes both; a change that meets another one in progress fails at once with `Unavailable` ("try again")
 //! rather than waiting, because the domain has no timer to wait with and member changes are
 //! rare, human actions.
 
@@ -14,9 +15,10 @@ use serde::{Deserialize, Serialize};
 
 use super::{CrmService, corrupt};
 use crate::error::{CrmError, DirectoryError, Entity, StoreError};
-use crate::ids::AvatarId;
-use crate::model::{Access, Action, Member, Workspace};
-use crate::ports::AvatarRef;
+use crate::ids::{AvatarId, ConversationId};
+use crate::model::{Access, Action, Assign, Conversation, ConversationChange, Member, Workspace};
+use crate::page::{Limit, PageRequest};
+use crate::ports::{Assignee, AvatarRef, ConversationFilter};
 use crate::values::Role;
 
 /// The most members a workspace has besides its owner.
@@ -28,6 +30,11 @@ const LEASE_TTL: Duration = Duration::seconds(30);
 /// The state key of a workspace's members.
 pub fn members_key(workspace: AvatarId) -> String {
     format!("workspace:members:{workspace}")
+}
+
+/// The state key of the owner's display name, as OASIS gave it at the last invitation.
+pub fn owner_name_key(workspace: AvatarId) -> String {
+    format!("workspace:owner_name:{workspace}")
 }
 
 /// The state key of the workspaces an avatar was invited to.
@@ -74,7 +81,7 @@ impl CrmService {
         let owner = Member {
             avatar_id: by.workspace(),
             role: Role::Owner,
-            name: None,
+            name: self.store.get_state(&owner_name_key(by.workspace())).await?,
             username: None,
             email: None,
             added_at: None,
@@ -124,6 +131,9 @@ impl CrmService {
             // The index first: until the members list says so, the index grants nothing.
             let mut of = self.member_of(avatar_id).await?;
             of.retain(|e| e.owner_avatar_id != workspace);
+            if let Some(name) = &owner_name {
+                self.store.put_state(&owner_name_key(workspace), name).await?;
+            }
             of.push(MemberOf { owner_avatar_id: workspace, name: owner_name });
             self.put_json(&member_of_key(avatar_id), &of).await?;
             members.push(member.clone());
@@ -140,6 +150,10 @@ impl CrmService {
             return Err(CrmError::invalid("avatarId", "the owner's role cannot change"));
         }
         member_role(role)?;
+        if !role.may(Action::Work) {
+            // A viewer answers nothing: what it was assigned goes back to the team first.
+            self.unassign_everywhere(workspace, avatar).await?;
+        }
         self.locked(workspace, avatar, async {
             let mut members = self.stored_members(workspace).await?;
             let member = members.iter_mut().find(|m| m.avatar_id == avatar).ok_or_else(|| CrmError::not_found(Entity::Member, avatar))?;
@@ -157,6 +171,11 @@ impl CrmService {
         if avatar == workspace {
             return Err(CrmError::invalid("avatarId", "the owner cannot leave or be removed from its own workspace"));
         }
+        if !self.stored_members(workspace).await?.iter().any(|m| m.avatar_id == avatar) {
+            return Err(CrmError::not_found(Entity::Member, avatar));
+        }
+        // What the member was assigned goes back to the team before it goes.
+        self.unassign_everywhere(workspace, avatar).await?;
         self.locked(workspace, avatar, async {
             let mut members = self.stored_members(workspace).await?;
             let before = members.len();
@@ -172,6 +191,67 @@ impl CrmService {
             Ok(())
         })
         .await
+    }
+
+    /// Gives a conversation to `to`, a member who may work conversations, or to nobody. Taking
+    /// it oneself, or letting go of one's own, needs [`Action::AssignSelf`]; anything else
+    /// [`Action::AssignOthers`]. Someone who may only take conversations never takes one from a
+    /// colleague: that is a `Conflict`, decided inside the store's write, so two agents pressing
+    /// "Take" at once cannot both have it.
+    pub async fn assign(&self, by: &Access, id: ConversationId, to: Option<AvatarId>) -> Result<Conversation, CrmError> {
+        let workspace = by.require(Action::AssignSelf)?;
+        let self_only = !by.may(Action::AssignOthers);
+        if let Some(target) = to {
+            if self_only && target != by.avatar() {
+                return Err(CrmError::Forbidden { role: by.role(), action: Action::AssignOthers });
+            }
+            let members = self.members(by).await?;
+            let member = members
+                .iter()
+                .find(|m| m.avatar_id == target)
+                .ok_or_else(|| CrmError::invalid("avatarId", format!("{target} is not a member of this workspace")))?;
+            if !member.role.may(Action::Work) {
+                return Err(CrmError::invalid(
+                    "avatarId",
+                    format!("{} is {} here and cannot answer conversations", member.display_name(), member.role.with_article()),
+                ));
+            }
+        }
+        let assign = Assign { to, unless_held_by_other_than: self_only.then_some(by.avatar()) };
+        let change = ConversationChange { assign: Some(assign), ..ConversationChange::default() };
+        let changed = self
+            .store
+            .update_conversation(workspace, id, &change, self.now())
+            .await?
+            .ok_or_else(|| CrmError::not_found(Entity::Conversation, id))?;
+        if changed.assignee_avatar_id != to {
+            return Err(CrmError::Conflict("this conversation is assigned to another member; an admin can reassign it".into()));
+        }
+        Ok(changed)
+    }
+
+    /// Takes `avatar` off every conversation of the workspace it is assigned to (it leaves, or
+    /// may no longer work them).
+    async fn unassign_everywhere(&self, workspace: AvatarId, avatar: AvatarId) -> Result<(), CrmError> {
+        let filter = ConversationFilter { assignee: Some(Assignee::Member(avatar)), ..ConversationFilter::default() };
+        let page = PageRequest { limit: Limit::new(100).unwrap_or_default(), cursor: None };
+        let assign = Assign { to: None, unless_held_by_other_than: Some(avatar) };
+        let change = ConversationChange { assign: Some(assign), ..ConversationChange::default() };
+        loop {
+            // Each round's conversations leave the filter, so the first page is always the next.
+            let found = self.store.list_conversations(workspace, &filter, &page).await?;
+            if found.items.is_empty() {
+                return Ok(());
+            }
+            let mut moved = false;
+            for c in found.items {
+                let changed = self.store.update_conversation(workspace, c.id, &change, self.now()).await?;
+                moved |= changed.is_none_or(|c| c.assignee_avatar_id != Some(avatar));
+            }
+            if !moved {
+                return Err(CrmError::Store(StoreError::Unavailable(format!("the store did not unassign {avatar}; try again"))));
+            }
+        }
     }
 
     async fn stored_members(&self, workspace: AvatarId) -> Result<Vec<Member>, CrmError> {

@@ -3,7 +3,7 @@
 use actix_web::{HttpRequest, HttpResponse, web};
 use serde::Deserialize;
 use telegcrm_domain::model::CustomFields;
-use telegcrm_domain::ports::ConversationFilter;
+use telegcrm_domain::ports::{Assignee, ConversationFilter};
 use telegcrm_domain::service::ConversationUpdate;
 use telegcrm_domain::{ContactId, Conversation, ConversationId, ConversationStatus, Message, Page, Priority, Tag};
 use utoipa::{IntoParams, ToSchema};
@@ -38,6 +38,9 @@ pub struct ListQuery {
     /// Only this contact's conversations.
     #[param(value_type = Option<Uuid>)]
     contact_id: Option<String>,
+    /// Only those assigned to `me` (the caller), to `none`, or to the member with this avatar id.
+    #[param(value_type = Option<String>, pattern = r"^(me|none|[0-9a-fA-F]{8}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{4}-[0-9a-fA-F]{12})$")]
+    assignee: Option<String>,
 }
 
 /// GET /conversations
@@ -54,6 +57,7 @@ pub async fn list(state: State, caller: Caller, req: HttpRequest) -> ApiResult {
         tag: opt(q.tag.as_deref())?,
         unread_only: flag("unread", q.unread.as_deref())?,
         contact_id: opt::<ContactId>(q.contact_id.as_deref())?,
+        assignee: q.assignee.as_deref().map(|a| Assignee::parse(a, caller.avatar())).transpose()?,
     };
     let page = page(p.limit.as_deref(), p.cursor.as_deref())?;
     Ok(ok(state.service.list_conversations(caller.workspace(), &filter, &page).await?))
@@ -121,6 +125,26 @@ type SetErrors = Errors<{ BAD | AUTH | MISSING | CONFLICT | BODY | UNAVAILABLE }
     responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), SetErrors))]
 pub async fn priority(state: State, caller: Caller, path: web::Path<String>, body: web::Json<PriorityBody>) -> ApiResult {
     Ok(ok(state.service.set_priority(caller.by(), id(&path)?, body.priority).await?))
+}
+
+/// `{avatarId}`: the member to assign, or `null` for nobody.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(rename_all = "camelCase", deny_unknown_fields)]
+pub struct AssignBody {
+    /// The member who answers the conversation (the caller itself, for an agent); `null`: nobody.
+    #[schema(value_type = Option<Uuid>)]
+    avatar_id: Option<telegcrm_domain::AvatarId>,
+}
+
+/// POST /conversations/{id}/assign
+#[utoipa::path(post, path = "/api/telegram-crm/conversations/{id}/assign", operation_id = "assignConversation",
+    tag = "conversations", summary = "Assign the conversation to a member, or to nobody",
+    description = "An agent may take a conversation nobody has and let go of its own (409 when a colleague has it); the owner and admins assign any member who may work conversations (not a viewer: 422).",
+    params(("id" = Uuid, Path, description = "the conversation"), Legacy),
+    request_body = AssignBody,
+    responses((status = 200, description = "the changed conversation", body = Envelope<Conversation>), WriteErrors))]
+pub async fn assign(state: State, caller: Caller, path: web::Path<String>, body: web::Json<AssignBody>) -> ApiResult {
+    Ok(ok(state.service.assign(caller.by(), id(&path)?, body.avatar_id).await?))
 }
 
 /// `{status}`

@@ -41,6 +41,7 @@ fn table() -> Vec<Entry> {
         (Method::POST, "/conversations/{id}/tags", r().to(conversations::add_tag)),
         (Method::DELETE, "/conversations/{id}/tags/{tag}", r().to(conversations::remove_tag)),
         (Method::POST, "/conversations/{id}/read", r().to(conversations::read)),
+        (Method::POST, "/conversations/{id}/assign", r().to(conversations::assign)),
         (Method::GET, "/conversations/{id}/messages", r().to(conversations::messages)),
         (Method::POST, "/conversations/{id}/messages", r().to(conversations::send)),
         (Method::PATCH, "/conversations/{id}/messages/{telegramMessageId}", r().to(conversations::edit_message)),

@@ -101,6 +101,7 @@ pub(crate) fn conversation_doc(c: &Conversation) -> Result<Document, StoreError>
         "customFields": custom_fields(&c.custom_fields)?,
         "createdAt": date(c.created_at),
         "updatedAt": date(c.updated_at),
+        "assigneeAvatarId": opt_text(c.assignee_avatar_id),
         "chatState": chat_state_doc(&c.chat_state),
     })
 }
@@ -148,6 +149,7 @@ pub(crate) fn conversation_from(d: &Document) -> Result<Conversation, StoreError
         custom_fields,
         created_at: r.date("createdAt")?,
         updated_at: r.date("updatedAt")?,
+        assignee_avatar_id: r.opt_uuid("assigneeAvatarId")?,
         chat_state: match r.opt_doc("chatState")? {
             Some(d) => {
                 bson::deserialize_from_document(d.clone()).map_err(|e| StoreError::Corrupt(format!("conversation chat state: {e}")))?

@@ -155,6 +155,7 @@ macro_rules! __store_contract_cases {
             plain team::members_are_invited_listed_changed_and_removed,
             plain team::each_role_changes_only_what_it_may,
             plain team::a_workspace_index_entry_alone_grants_nothing,
+            plain team::conversations_are_assigned_taken_and_given_back,
         }
     };
 }

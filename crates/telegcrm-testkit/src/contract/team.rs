@@ -2,9 +2,9 @@
 
 use std::sync::Arc;
 
-use telegcrm_domain::ports::{AvatarRef, Store};
+use telegcrm_domain::ports::{Assignee, AvatarRef, ConversationFilter, Store};
 use telegcrm_domain::service::{member_of_key, members_key};
-use telegcrm_domain::{Action, ConversationStatus, CrmError, Entity, Priority, Role};
+use telegcrm_domain::{Action, ConversationStatus, CrmError, Entity, PageRequest, Priority, Role};
 
 use super::Crm;
 use crate::fixtures::{at, incoming, msg, owner, private_chat, zoe};
@@ -124,4 +124,62 @@ pub async fn a_workspace_index_entry_alone_grants_nothing(store: Arc<dyn Store>)
     let of = store.get_state(&member_of_key(intruder)).await.unwrap().unwrap();
     assert_eq!(of.matches("ownerAvatarId").count(), 1, "listed once: {of}");
     assert!(store.get_state(&members_key(crm.owner)).await.unwrap().is_some());
+}
+
+/// Assignment: an agent takes an unassigned conversation and lets go of it, but never takes one
+/// from a colleague; an admin assigns anyone who may work; the inbox filters "Mine" and
+/// "Unassigned" from the store; a member who leaves, or becomes a viewer, is unassigned.
+pub async fn conversations_are_assigned_taken_and_given_back(store: Arc<dyn Store>) {
+    let crm = Crm::new(store);
+    let s = &crm.service;
+    let (zoe_chat, max_chat) = (private_chat(crm.owner, &zoe()), private_chat(crm.owner, &crate::fixtures::alexey()));
+    crm.ingest([msg(incoming(&zoe_chat, 1, "Hello", at(-10))), msg(incoming(&max_chat, 2, "Hi there", at(-5)))]).await;
+    let (zoe_conv, max_conv) = (crm.conversation(&zoe_chat).await, crm.conversation(&max_chat).await);
+    assert_eq!(zoe_conv.assignee_avatar_id, None, "a new conversation is nobody's");
+    let (admin, agent, other, viewer) = (owner(), owner(), owner(), owner());
+    for (who, role) in [(admin, Role::Admin), (agent, Role::Agent), (other, Role::Agent), (viewer, Role::Viewer)] {
+        s.add_member(&crm.me(), &AvatarRef::Id(who), role).await.unwrap();
+    }
+    let by = |who| async move { s.access(who, Some(crm.owner)).await.unwrap() };
+    let (as_admin, as_agent, as_other, as_viewer) = (by(admin).await, by(agent).await, by(other).await, by(viewer).await);
+    let listed = |assignee| async move {
+        let filter = ConversationFilter { assignee: Some(assignee), ..ConversationFilter::default() };
+        let page = s.list_conversations(crm.owner, &filter, &PageRequest::default()).await.unwrap();
+        page.items.into_iter().map(|c| c.id).collect::<Vec<_>>()
+    };
+
+    // The agent takes Zoe's conversation; the other agent cannot take it from him.
+    let taken = s.assign(&as_agent, zoe_conv.id, Some(agent)).await.unwrap();
+    assert_eq!(taken.assignee_avatar_id, Some(agent));
+    assert!(matches!(s.assign(&as_other, zoe_conv.id, Some(other)).await, Err(CrmError::Conflict(_))));
+    assert!(matches!(s.assign(&as_other, zoe_conv.id, None).await, Err(CrmError::Conflict(_))));
+    assert!(forbidden(s.assign(&as_other, max_conv.id, Some(agent)).await), "an agent assigns only itself");
+    assert!(forbidden(s.assign(&as_viewer, max_conv.id, Some(viewer)).await));
+    assert_eq!(s.conversation(crm.owner, zoe_conv.id).await.unwrap().assignee_avatar_id, Some(agent), "the refusals changed nothing");
+    assert_eq!(listed(Assignee::Member(agent)).await, [zoe_conv.id]);
+    assert_eq!(listed(Assignee::Nobody).await, [max_conv.id]);
+
+    // The admin assigns anyone who may work, never a viewer or a stranger.
+    assert_eq!(s.assign(&as_admin, max_conv.id, Some(other)).await.unwrap().assignee_avatar_id, Some(other));
+    assert!(matches!(s.assign(&as_admin, max_conv.id, Some(viewer)).await, Err(CrmError::Invalid { .. })));
+    assert!(matches!(s.assign(&as_admin, max_conv.id, Some(owner())).await, Err(CrmError::Invalid { .. })));
+    assert_eq!(s.assign(&as_admin, max_conv.id, Some(crm.owner)).await.unwrap().assignee_avatar_id, Some(crm.owner), "the owner too");
+    assert!(listed(Assignee::Nobody).await.is_empty());
+
+    // Letting go of one's own; the conversation's other fields stay.
+    s.set_priority(&as_agent, zoe_conv.id, Priority::High).await.unwrap();
+    let released = s.assign(&as_agent, zoe_conv.id, None).await.unwrap();
+    assert_eq!((released.assignee_avatar_id, released.priority), (None, Priority::High));
+    assert_eq!(listed(Assignee::Nobody).await, [zoe_conv.id]);
+
+    // Leaving gives everything back to the team; so does becoming a viewer.
+    s.assign(&as_other, zoe_conv.id, Some(other)).await.unwrap();
+    s.assign(&as_admin, max_conv.id, Some(other)).await.unwrap();
+    assert_eq!(listed(Assignee::Member(other)).await, [max_conv.id, zoe_conv.id], "newest first");
+    s.remove_member(&as_other, other).await.unwrap();
+    assert!(listed(Assignee::Member(other)).await.is_empty());
+    assert_eq!(listed(Assignee::Nobody).await.len(), 2);
+    s.assign(&as_agent, zoe_conv.id, Some(agent)).await.unwrap();
+    s.change_member(&crm.me(), agent, Role::Viewer).await.unwrap();
+    assert_eq!(s.conversation(crm.owner, zoe_conv.id).await.unwrap().assignee_avatar_id, None);
 }
