@@ -96,6 +96,7 @@ fn request(ids: &Ids, method: &str, path: &str) -> (String, Option<Value>) {
         ("POST", "/conversations/{id}/tags") => Some(json!({"tag": "vip"})),
         // Nobody: what every role that may take conversations may ask while nobody has it.
         ("POST", "/conversations/{id}/assign") => Some(json!({"avatarId": null})),
+        ("POST", "/conversations/{id}/notes") => Some(json!({"text": "She wants 10% off"})),
         ("POST", "/conversations/{id}/messages") => Some(json!({"text": "Yes, it is"})),
         ("PATCH", "/conversations/{id}/messages/{telegramMessageId}") => Some(json!({"text": "Edited"})),
         ("PATCH", "/contacts/{id}") => Some(json!({"company": "Acme"})),
@@ -288,4 +289,33 @@ async fn conversations_are_assigned_and_listed_by_assignee() {
     let (status, body) = s.call(KEY_A, "POST", &format!("conversations/{conv}/assign"), Some(json!({"avatarId": null}))).await;
     assert_eq!(status, 200, "{body}");
     assert!(result(&body)["assigneeAvatarId"].is_null());
+}
+
+/// Notes over HTTP: an agent writes one (201, mentions resolved from the members' usernames), every
+/// member lists it, a viewer cannot write, a bad body is refused, nothing reaches Telegram.
+#[tokio::test]
+async fn notes_are_written_by_workers_and_read_by_every_member() {
+    let s = Server::start_with(Options { env: env(), ..Options::default() });
+    let ids = team(&s).await;
+    let path = format!("conversations/{}/notes", ids.conversation);
+    let (status, body) = s.call_in(KEY_AGENT, Some(AVATAR_A), "POST", &path, Some(json!({"text": "  She wants 10% off  "}))).await;
+    assert_eq!(status, 201, "{body}");
+    let note = result(&body).clone();
+    assert_eq!((note["text"].as_str(), note["authorAvatarId"].as_str()), (Some("She wants 10% off"), Some(AGENT)));
+    assert_eq!(note["ownerAvatarId"], AVATAR_A);
+    assert_eq!(note["mentions"], json!([]), "no OASIS here: members have no usernames to mention");
+    let (status, body) = s.call_in(KEY_VIEWER, Some(AVATAR_A), "GET", &path, None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(result(&body)["items"].as_array().unwrap().len(), 1);
+    assert_eq!(result(&body)["items"][0]["id"], note["id"]);
+    let (status, body) = s.call_in(KEY_VIEWER, Some(AVATAR_A), "POST", &path, Some(json!({"text": "me too"}))).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = s.a("POST", &path, Some(json!({"text": "   "}))).await;
+    assert_error(status, &body, 422, "unprocessable");
+    let (status, body) = s.a("POST", &path, Some(json!({"text": "x", "send": true}))).await;
+    assert_error(status, &body, 400, "bad_request");
+    let (status, body) = s.b("GET", &path, None).await;
+    assert_error(status, &body, 404, "not_found");
+    let (status, body) = s.a("GET", &path, None).await;
+    assert_eq!(result(&body)["items"].as_array().unwrap().len(), 1, "{status} {body}");
 }

@@ -68,6 +68,8 @@ pub struct Layout {
     /// Whether the role works conversations here: a viewer's pages offer no forms that change
     /// anything (the service refuses them anyway).
     pub can_work: bool,
+    /// Whether the avatar works with others (here or elsewhere): the nav then offers Mentions.
+    pub team: bool,
 }
 
 /// One entry of the workspace switcher.
@@ -96,7 +98,16 @@ impl WorkspaceOption {
 impl Layout {
     /// The frame of a signed-out page.
     pub fn signed_out() -> Self {
-        Self { assets: &URLS, csrf: String::new(), signed_in: false, current: "", workspaces: Vec::new(), role: None, can_work: false }
+        Self {
+            assets: &URLS,
+            csrf: String::new(),
+            signed_in: false,
+            current: "",
+            workspaces: Vec::new(),
+            role: None,
+            can_work: false,
+            team: false,
+        }
     }
 
     /// `aria-current` value for a nav item.
@@ -119,6 +130,9 @@ pub struct Ctx {
     pub access: Access,
     /// The workspaces the avatar may work in, its own first.
     pub workspaces: Vec<Workspace>,
+    /// Whether the workspace shown has members besides its owner, or the avatar is a member of
+    /// another one.
+    pub team: bool,
 }
 
 impl Ctx {
@@ -152,6 +166,7 @@ impl Ctx {
             },
             role: (self.access.role() != Role::Owner).then(|| self.access.role().as_str()),
             can_work: self.access.may(Action::Work),
+            team: self.team,
         }
     }
 
@@ -183,7 +198,8 @@ pub async fn context(dash: &Dashboard, req: &HttpRequest, session: Session) -> R
         Err(e) => return Err(PageError::from_crm(None, e)),
     };
     let workspaces = dash.service.workspaces(session.avatar).await.map_err(|e| PageError::from_crm(None, e))?;
-    Ok(Ctx { session, access, workspaces })
+    let team = workspaces.len() > 1 || dash.service.members(&access).await.map_err(|e| PageError::from_crm(None, e))?.len() > 1;
+    Ok(Ctx { session, access, workspaces, team })
 }
 
 /// Fields of a url-encoded form (repeated keys: the last wins).

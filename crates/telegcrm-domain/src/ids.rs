@@ -91,6 +91,11 @@ uuid_id!(
     "followUpId"
 );
 uuid_id!(
+    /// An internal note on a conversation.
+    NoteId,
+    "noteId"
+);
+uuid_id!(
     /// An import job (an uploaded export imported in the background).
     ImportJobId,
     "importJobId"

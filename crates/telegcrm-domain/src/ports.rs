@@ -11,7 +11,7 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DirectoryError, GatewayError, StoreError};
 use crate::event::{IngestBatch, IngestReport};
 use crate::ids::{AvatarId, ContactId, ConversationId, FollowUpId};
-use crate::model::{Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message, ParkedUpdate};
+use crate::model::{Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message, Note, ParkedUpdate};
 use crate::page::{Page, PageRequest};
 use crate::search::{SearchFilters, SearchQuery};
 use crate::tag::Tag;
@@ -226,6 +226,18 @@ pub trait FollowUpStore: Send + Sync {
     async fn due_followups(&self, now: DateTime<Utc>, limit: usize, skip_owners: &[AvatarId]) -> Result<Vec<FollowUp>, StoreError>;
 }
 
+/// Internal notes on conversations (append-only).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait NoteStore: Send + Sync {
+    /// Keeps a new note.
+    async fn insert_note(&self, note: &Note) -> Result<(), StoreError>;
+    /// A page of one conversation's notes, newest first (ties: id descending).
+    async fn list_notes(&self, owner: AvatarId, conversation: ConversationId, page: &PageRequest) -> Result<Page<Note>, StoreError>;
+    /// A page of the owner's notes that mention `avatar`, newest first (ties: id descending).
+    async fn list_mentions(&self, owner: AvatarId, avatar: AvatarId, page: &PageRequest) -> Result<Page<Note>, StoreError>;
+}
+
 /// Full-text search candidates.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -295,7 +307,7 @@ pub trait ParkedStore: Send + Sync {
 /// A whole store: every store port, plus a health check.
 #[async_trait]
 pub trait Store:
-    ConversationStore + MessageStore + ContactStore + FollowUpStore + SearchStore + StateStore + IngestStore + ParkedStore
+    ConversationStore + MessageStore + ContactStore + FollowUpStore + SearchStore + StateStore + IngestStore + ParkedStore + NoteStore
 {
     /// Answers when the store is reachable.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{contacts, conversations, export, followups, imports, search, system, workspaces};
+use crate::routes::{contacts, conversations, export, followups, imports, notes, search, system, workspaces};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -190,6 +190,8 @@ pub struct Legacy {
         conversations::remove_tag,
         conversations::read,
         conversations::assign,
+        notes::list,
+        notes::add,
         conversations::messages,
         conversations::send,
         conversations::edit_message,

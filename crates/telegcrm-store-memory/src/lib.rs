@@ -5,6 +5,7 @@
 //! ordered sets serve message pages). Nothing survives the process.
 
 mod index;
+mod notes;
 mod parked;
 mod tx;
 
@@ -52,6 +53,7 @@ struct Inner {
     parked: BTreeMap<i64, telegcrm_domain::ParkedUpdate>,
     /// Refused updates not parked (the cap was reached).
     dropped: u64,
+    notes: Vec<telegcrm_domain::Note>,
 }
 
 impl MemoryStore {

@@ -17,6 +17,7 @@ mod followups;
 mod indexes;
 mod ingest;
 mod lock;
+mod notes;
 mod open;
 mod parked;
 mod revision;
@@ -51,6 +52,8 @@ pub mod collections {
     pub const FOLLOWUPS: &str = "followups";
     /// Updates the store refused, kept as received (`_id` = the update id).
     pub const PARKED_UPDATES: &str = "parked_updates";
+    /// Internal notes on conversations.
+    pub const NOTES: &str = "notes";
     /// Small state: key/values (`_id` = `kv:<key>`) and leases (`_id` = `lease:<name>`).
     pub const STATE: &str = "state";
 }
@@ -142,6 +145,10 @@ impl MongoStore {
 
     pub(crate) fn followups(&self) -> Collection<Document> {
         self.db.collection(collections::FOLLOWUPS)
+    }
+
+    pub(crate) fn notes(&self) -> Collection<Document> {
+        self.db.collection(collections::NOTES)
     }
 
     pub(crate) fn state(&self) -> Collection<Document> {

@@ -46,6 +46,7 @@ as_uuid!(
     telegcrm_domain::ConversationId,
     telegcrm_domain::ContactId,
     telegcrm_domain::FollowUpId,
+    telegcrm_domain::NoteId,
     telegcrm_domain::MessageId
 );
 

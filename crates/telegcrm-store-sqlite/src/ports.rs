@@ -8,11 +8,12 @@ use telegcrm_domain::event::{IngestBatch, IngestReport};
 use telegcrm_domain::model::{ContactChange, ConversationChange, FollowUpChange};
 use telegcrm_domain::ports::{
     Assignee, ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore, MessageStore,
-    SearchStore, StateStore, Store,
+    NoteStore, SearchStore, StateStore, Store,
 };
 use telegcrm_domain::search::{SearchFilters, SearchQuery};
 use telegcrm_domain::{
-    AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, FollowUpView, Message, Page, PageRequest, StoreError,
+    AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, FollowUpView, Message, Note, Page, PageRequest,
+    StoreError,
 };
 use tokio::sync::oneshot;
 
@@ -389,6 +390,59 @@ impl StateStore for SqliteStore {
         self.write(move |tx| {
             tx.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![name, holder]).map_err(db("releasing a lease"))?;
             Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl NoteStore for SqliteStore {
+    async fn insert_note(&self, note: &Note) -> Result<(), StoreError> {
+        let n = note.clone();
+        self.write(move |tx| {
+            let (at, doc) = (time(n.created_at)?, codec::to_doc(&n)?);
+            tx.prepare_cached("INSERT INTO notes (id, owner, conversation_id, created_at, doc) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .and_then(|mut s| s.execute(params![id(n.id), id(n.owner_avatar_id), id(n.conversation_id), at, doc]))
+                .map_err(db("writing a note"))?;
+            for avatar in &n.mentions {
+                tx.prepare_cached("INSERT OR IGNORE INTO note_mentions (owner, avatar, created_at, note_id) VALUES (?1, ?2, ?3, ?4)")
+                    .and_then(|mut s| s.execute(params![id(n.owner_avatar_id), id(*avatar), at, id(n.id)]))
+                    .map_err(db("writing a note's mentions"))?;
+            }
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_notes(&self, owner: AvatarId, conversation: ConversationId, page: &PageRequest) -> Result<Page<Note>, StoreError> {
+        let page = *page;
+        self.read(move |tx| {
+            let mut p = Params::default();
+            let mut conds =
+                vec![format!("n.owner = {}", p.push(blob(id(owner)))), format!("n.conversation_id = {}", p.push(blob(id(conversation))))];
+            conds.extend(after_desc(&mut p, &page, "n.created_at", "n.id")?);
+            let lim = p.push(limit_plus_one(&page));
+            let sql = format!("SELECT n.doc FROM notes n WHERE {} ORDER BY n.created_at DESC, n.id DESC LIMIT {lim}", conds.join(" AND "));
+            let items: Vec<Note> = docs(tx, &sql, p, "listing notes")?;
+            Ok(Page::from_overfetch(items, page.limit, |n| (n.created_at, n.id.as_uuid())))
+        })
+        .await
+    }
+
+    async fn list_mentions(&self, owner: AvatarId, avatar: AvatarId, page: &PageRequest) -> Result<Page<Note>, StoreError> {
+        let page = *page;
+        self.read(move |tx| {
+            let mut p = Params::default();
+            let mut conds = vec![format!("m.owner = {}", p.push(blob(id(owner)))), format!("m.avatar = {}", p.push(blob(id(avatar))))];
+            conds.extend(after_desc(&mut p, &page, "m.created_at", "m.note_id")?);
+            let lim = p.push(limit_plus_one(&page));
+            let sql = format!(
+                "SELECT n.doc FROM note_mentions m JOIN notes n ON n.id = m.note_id WHERE {} \
+                 ORDER BY m.created_at DESC, m.note_id DESC LIMIT {lim}",
+                conds.join(" AND ")
+            );
+            let items: Vec<Note> = docs(tx, &sql, p, "listing mentions")?;
+            Ok(Page::from_overfetch(items, page.limit, |n| (n.created_at, n.id.as_uuid())))
         })
         .await
     }

@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every migration, in order.
-const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details, v5_assignee];
+const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details, v5_assignee, v6_notes];
 
 /// Version 1: the entities, their unique keys and the indexes the routes need.
 fn v1_tables(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -166,6 +166,28 @@ fn v5_assignee(tx: &Transaction<'_>) -> rusqlite::Result<()> {
         "ALTER TABLE conversations ADD COLUMN assignee BLOB;
          CREATE INDEX conversations_assignee ON conversations (owner, assignee, last_message_at DESC, id DESC)
              WHERE assignee IS NOT NULL;",
+    )
+}
+
+/// Version 6: internal notes, with the members each mentions (one row per mention, so "my
+/// mentions" is an index walk).
+fn v6_notes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE notes (
+             id BLOB PRIMARY KEY NOT NULL,
+             owner BLOB NOT NULL,
+             conversation_id BLOB NOT NULL REFERENCES conversations (id),
+             created_at INTEGER NOT NULL,
+             doc TEXT NOT NULL
+         );
+         CREATE INDEX notes_timeline ON notes (owner, conversation_id, created_at DESC, id DESC);
+         CREATE TABLE note_mentions (
+             owner BLOB NOT NULL,
+             avatar BLOB NOT NULL,
+             created_at INTEGER NOT NULL,
+             note_id BLOB NOT NULL REFERENCES notes (id),
+             PRIMARY KEY (owner, avatar, created_at, note_id)
+         ) WITHOUT ROWID;",
     )
 }
 

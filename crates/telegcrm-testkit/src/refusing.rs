@@ -15,11 +15,12 @@ use telegcrm_domain::event::{IngestBatch, IngestReport};
 use telegcrm_domain::model::{ContactChange, ConversationChange, FollowUpChange};
 use telegcrm_domain::ports::{
     ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore, MessageStore,
-    ParkedStore, SearchStore, StateStore, Store,
+    NoteStore, ParkedStore, SearchStore, StateStore, Store,
 };
 use telegcrm_domain::search::{SearchFilters, SearchQuery};
 use telegcrm_domain::{
-    AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, Message, Page, PageRequest, ParkedUpdate, StoreError,
+    AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, Message, Note, Page, PageRequest, ParkedUpdate,
+    StoreError,
 };
 
 /// A store that refuses batches carrying a marker text, or every ingest while unavailable.
@@ -237,6 +238,19 @@ impl ParkedStore for RefusingStore {
     }
     async fn dropped_count(&self) -> Result<u64, StoreError> {
         self.inner.dropped_count().await
+    }
+}
+
+#[async_trait]
+impl NoteStore for RefusingStore {
+    async fn insert_note(&self, note: &Note) -> Result<(), StoreError> {
+        self.inner.insert_note(note).await
+    }
+    async fn list_notes(&self, owner: AvatarId, conversation: ConversationId, page: &PageRequest) -> Result<Page<Note>, StoreError> {
+        self.inner.list_notes(owner, conversation, page).await
+    }
+    async fn list_mentions(&self, owner: AvatarId, avatar: AvatarId, page: &PageRequest) -> Result<Page<Note>, StoreError> {
+        self.inner.list_mentions(owner, avatar, page).await
     }
 }
 

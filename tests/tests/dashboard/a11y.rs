@@ -61,6 +61,7 @@ async fn pages(app: &App) -> Vec<(&'static str, String)> {
         ("search", "/search?q=invoice".to_owned()),
         ("settings", "/settings".to_owned()),
         ("team", "/team".to_owned()),
+        ("mentions", "/mentions".to_owned()),
         ("not-found", format!("/conversations/{}", uuid::Uuid::now_v7())),
     ]
 }

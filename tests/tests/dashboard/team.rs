@@ -1,6 +1,7 @@
 //! Working as a team in the dashboard: the owner invites a colleague on the Team page, the
-//! colleague switches to her workspace, works and takes a conversation, a viewer reads only, and
-//! leaving brings the colleague back to its own inbox.
+//! colleague switches to her workspace, works and takes a conversation, writes her a note that
+//! she finds among her mentions, a viewer reads only, and leaving brings the colleague back to
+//! its own inbox.
 
 use fantoccini::Locator;
 use serde_json::json;
@@ -83,6 +84,17 @@ async fn a_colleague_is_invited_works_the_inbox_reads_only_as_a_viewer_and_leave
         b.until("B assigned in A's store", || async { (app.conversation(&ada).await["assigneeAvatarId"] == AVATAR_B).then_some(()) }).await;
         b.until_text("Assigned to you").await;
         assert!(!b.all_named(None, Role::Button, "Let go").await.is_empty(), "his own conversation offers Let go");
+
+        // An internal note for Grace: in the timeline, marked as a note, never sent to Telegram.
+        let sent_before = app.telegram.calls_of("sendMessage").len();
+        b.fill(None, "Internal note", "@grace can we give her 10% off? <b>not bold</b>").await;
+        b.press(None, "Add note").await;
+        b.until_text("can we give her 10% off?").await;
+        let note = b.js("const n = document.querySelector('#timeline li.note'); return n ? n.innerText : ''", vec![]).await;
+        let note = note.as_str().unwrap_or("").to_owned();
+        assert!(note.to_lowercase().contains("internal note") && note.contains("you") && note.contains("<b>not bold</b>"), "{note}");
+        assert_eq!(app.telegram.calls_of("sendMessage").len(), sent_before, "a note went to Telegram");
+        std::fs::write(out_dir().join("conversation-note.png"), b.screenshot(false).await).unwrap();
         b.go("/inbox").await;
         b.choose("Assigned", "Mine").await;
         b.until("only Ada's conversation", || async {
@@ -97,6 +109,19 @@ async fn a_colleague_is_invited_works_the_inbox_reads_only_as_a_viewer_and_leave
 
     // The owner makes Bob a viewer from the Team page.
     app.as_a(View::DESKTOP, async |b| {
+        // Grace finds the note that mentions her, and it leads to the conversation.
+        b.go("/mentions").await;
+        let list = b.named(Role::List, "Mentions").await;
+        let text = list.text().await.unwrap();
+        assert!(text.contains("can we give her 10% off?") && text.contains("Bob Builder") && text.contains("Ada"), "{text}");
+        b.link_containing(Some(&list), "Ada").await.click().await.unwrap();
+        b.until_path(&format!("/conversations/{ada}")).await;
+        // (The label is upper-cased by CSS, which innerText follows.)
+        b.until("the note marked as mentioning her", || async {
+            b.text().await.to_lowercase().contains("internal note · mentions you").then_some(())
+        })
+        .await;
+
         b.go("/team").await;
         b.choose("Role of Bob Builder", "Viewer").await;
         b.until("B a viewer", || async { (b_role_in_a(&app).await.as_deref() == Some("viewer")).then_some(()) }).await;

@@ -5,14 +5,15 @@ use std::collections::HashMap;
 use actix_web::http::StatusCode;
 use actix_web::{HttpRequest, HttpResponse, web};
 use askama::Template;
+use chrono::{DateTime, Utc};
 use telegcrm_domain::ports::Assignee;
 use telegcrm_domain::service::NewFollowUp;
 use telegcrm_domain::{
-    Action, ConversationId, ConversationStatus, CrmError, Cursor, FollowUpView, Limit, Message, MessageId, PageRequest, Priority, Tag,
+    Action, ConversationId, ConversationStatus, CrmError, Cursor, FollowUpView, Limit, Message, MessageId, Note, PageRequest, Priority, Tag,
 };
 
 use super::team::{MemberOpt, Roster};
-use super::view::{ConvItem, FollowView, MsgView, Opt, opts, parse_time, priorities};
+use super::view::{ConvItem, FollowView, MsgView, NoteView, Opt, opts, parse_time, place_notes, priorities};
 use crate::web::{Ctx, Dash, Fields, Layout, PageError, back, posted, render, see_other, signed_in};
 
 const PAGE: u32 = 50;
@@ -35,6 +36,8 @@ struct ConversationPage {
     c_id: String,
     older: Option<String>,
     messages: Vec<MsgView>,
+    /// Internal notes newer than every loaded message.
+    notes_tail: Vec<NoteView>,
     notice: Option<String>,
     draft: String,
     /// The message the reply answers: its Telegram id and its start.
@@ -94,6 +97,7 @@ struct MessagesItems {
     c_id: String,
     older: Option<String>,
     messages: Vec<MsgView>,
+    notes_tail: Vec<NoteView>,
     can_work: bool,
     csrf: String,
 }
@@ -165,6 +169,77 @@ async fn views(dash: &Dash, messages: &[Message], conv: &telegcrm_domain::Conver
     views
 }
 
+/// How many pages of notes the timeline reads at most for one page of messages.
+const NOTE_PAGES: usize = 10;
+
+/// The conversation's notes written in `[from, until)` (unbounded where `None`), oldest first.
+async fn notes_between(
+    dash: &Dash,
+    ctx: &Ctx,
+    id: ConversationId,
+    from: Option<DateTime<Utc>>,
+    until: Option<DateTime<Utc>>,
+) -> Result<Vec<Note>, PageError> {
+    let mut found = Vec::new();
+    let mut page = PageRequest { limit: Limit::new(Limit::MAX).unwrap_or_default(), cursor: None };
+    for _ in 0..NOTE_PAGES {
+        let got = dash.service.notes(ctx.by(), id, &page).await.map_err(|e| ctx.err(e))?;
+        let past = got.items.last().is_some_and(|n| from.is_some_and(|f| n.created_at < f));
+        found.extend(got.items.into_iter().filter(|n| from.is_none_or(|f| n.created_at >= f) && until.is_none_or(|u| n.created_at < u)));
+        match got.next_cursor {
+            Some(c) if !past => page.cursor = Some(c),
+            _ => break,
+        }
+    }
+    found.reverse();
+    Ok(found)
+}
+
+/// The messages as views with the internal notes between them: those written since the oldest
+/// loaded message (all older ones too when there is nothing older to load) and before `until`
+/// (the newer page's oldest message, for an "Older messages" fragment). A single topic's view
+/// shows no notes: they belong to the whole conversation.
+#[allow(clippy::too_many_arguments)]
+async fn with_notes(
+    dash: &Dash,
+    ctx: &Ctx,
+    roster: &Roster,
+    conv: &telegcrm_domain::Conversation,
+    messages: &[Message],
+    more_older: bool,
+    until: Option<DateTime<Utc>>,
+    topic: Option<i64>,
+) -> Result<(Vec<MsgView>, Vec<NoteView>), PageError> {
+    let mut shown = views(dash, messages, conv).await;
+    if topic.is_some() {
+        return Ok((shown, Vec::new()));
+    }
+    let from = if more_older { messages.first().map(|m| m.sent_at) } else { None };
+    let now = dash.service.now();
+    let notes = notes_between(dash, ctx, conv.id, from, until).await?;
+    let notes = notes.iter().map(|n| (n.created_at, NoteView::new(n, roster, ctx.session.avatar, now))).collect();
+    let sent: Vec<DateTime<Utc>> = messages.iter().map(|m| m.sent_at).collect();
+    let tail = place_notes(&mut shown, &sent, notes);
+    Ok((shown, tail))
+}
+
+/// Where a `before` cursor points: the oldest message of the newer page.
+fn cursor_time(before: Option<&str>) -> Option<DateTime<Utc>> {
+    before.and_then(|b| Cursor::decode(b).ok()).and_then(|c| c.after()).map(|(at, _)| at)
+}
+
+/// A timeline fragment: `before` a cursor ("Older messages"), or the newest (live refresh).
+async fn fragment(dash: &Dash, ctx: &Ctx, id: ConversationId, before: Option<&str>, topic: Option<i64>) -> Result<HttpResponse, PageError> {
+    let conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
+    let (messages, older) = timeline(dash, ctx, id, before, None, topic).await?;
+    let until = cursor_time(before);
+    let roster = Roster::of(dash, ctx).await?;
+    let (messages, notes_tail) = with_notes(dash, ctx, &roster, &conv, &messages, older.is_some(), until, topic).await?;
+    let csrf = ctx.session.csrf.clone();
+    let can_work = ctx.access.may(Action::Work);
+    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages, notes_tail, can_work, csrf })
+}
+
 async fn show(
     dash: &Dash,
     ctx: &Ctx,
@@ -190,7 +265,8 @@ async fn show(
         dash.service.list_followups(ctx.workspace(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let roster = Roster::of(dash, ctx).await?;
     let item = ConvItem::new(&conv, now).with_assignee(&conv, &roster);
-    let views = views(dash, &messages, &conv).await;
+    let until = cursor_time(q.get("before"));
+    let (views, notes_tail) = with_notes(dash, ctx, &roster, &conv, &messages, older.is_some(), until, topic).await?;
     let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.workspace(), id, tg).await.ok() };
     let reply_to = match reply_to {
         Some(tg) => find_tg(tg).await.map(|m| (tg, m.preview())),
@@ -226,6 +302,7 @@ async fn show(
             topics: super::view::topics(&views, topic),
             topic,
             messages: views,
+            notes_tail,
             notice,
             draft,
             reply_to,
@@ -266,12 +343,8 @@ pub async fn older(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Res
     let ctx = signed_in(&dash, &req).await?;
     let id = conv_id(&ctx, &path)?;
     let q = Fields::parse(req.query_string().as_bytes());
-    let conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
     let topic = q.get("topic").and_then(|t| t.parse::<i64>().ok());
-    let (messages, older) = timeline(&dash, &ctx, id, q.get("before"), None, topic).await?;
-    let csrf = ctx.session.csrf.clone();
-    let can_work = ctx.access.may(Action::Work);
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, can_work, csrf })
+    fragment(&dash, &ctx, id, q.get("before"), topic).await
 }
 
 /// GET /conversations/{id}/latest: the newest messages (live refresh); marks them read.
@@ -282,10 +355,15 @@ pub async fn latest(dash: Dash, req: HttpRequest, path: web::Path<String>) -> Re
     if conv.unread_count > 0 && ctx.access.may(Action::Work) {
         dash.service.mark_read(ctx.by(), id).await.map_err(|e| ctx.err(e))?;
     }
-    let (messages, older) = timeline(&dash, &ctx, id, None, None, None).await?;
-    let csrf = ctx.session.csrf.clone();
-    let can_work = ctx.access.may(Action::Work);
-    render(StatusCode::OK, &MessagesItems { c_id: id.to_string(), older, messages: views(&dash, &messages, &conv).await, can_work, csrf })
+    fragment(&dash, &ctx, id, None, None).await
+}
+
+/// POST /conversations/{id}/notes: `text`; back to the note in the timeline.
+pub async fn add_note(dash: Dash, req: HttpRequest, path: web::Path<String>, body: web::Bytes) -> Result<HttpResponse, PageError> {
+    let (ctx, f) = posted(&dash, &req, &body).await?;
+    let id = conv_id(&ctx, &path)?;
+    let note = dash.service.add_note(ctx.by(), id, f.raw("text")).await.map_err(|e| ctx.err(e))?;
+    Ok(see_other(&format!("/conversations/{id}#n-{}", note.id)))
 }
 
 /// POST /conversations/{id}/messages: sends through Telegram (as a reply when `reply_to` is

@@ -8,7 +8,12 @@ use askama::Template;
 use telegcrm_domain::ports::AvatarRef;
 use telegcrm_domain::{Action, AvatarId, Member, Role};
 
-use crate::web::{Ctx, Dash, Layout, PageError, WORKSPACE_COOKIE, posted, render, see_other, signed_in};
+use std::collections::HashMap;
+
+use telegcrm_domain::{ConversationId, Cursor, Limit, PageRequest};
+
+use super::view::{NoteView, conversation_title};
+use crate::web::{Ctx, Dash, Fields, Layout, PageError, WORKSPACE_COOKIE, posted, render, see_other, signed_in};
 
 /// The members of the workspace a page shows, for naming assignees and offering them.
 #[derive(Debug)]
@@ -148,6 +153,63 @@ async fn show(dash: &Dash, ctx: &Ctx, status: StatusCode, error: Option<String>,
             error,
             who,
             csrf: ctx.session.csrf.clone(),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "mentions.html")]
+struct MentionsPage {
+    layout: Layout,
+    username: Option<String>,
+    items: Vec<MentionView>,
+    more: Option<String>,
+}
+
+/// A note that mentions the reader, with its conversation.
+struct MentionView {
+    conversation_id: String,
+    title: String,
+    note: NoteView,
+}
+
+/// GET /mentions?cursor=: the notes of this workspace that mention the reader, newest first.
+pub async fn mentions(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req).await?;
+    let q = Fields::parse(req.query_string().as_bytes());
+    let cursor =
+        q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("mentions")), e.to_string()))?;
+    let page = PageRequest { limit: Limit::new(50).unwrap_or_default(), cursor };
+    let found = dash.service.mentions(ctx.by(), &page).await.map_err(|e| ctx.err(e))?;
+    let roster = Roster::of(&dash, &ctx).await?;
+    let now = dash.service.now();
+    let mut titles: HashMap<ConversationId, String> = HashMap::new();
+    let mut items = Vec::with_capacity(found.items.len());
+    for n in &found.items {
+        let title = match titles.entry(n.conversation_id) {
+            std::collections::hash_map::Entry::Occupied(e) => e.get().clone(),
+            std::collections::hash_map::Entry::Vacant(e) => {
+                let title = match dash.service.conversation(ctx.workspace(), n.conversation_id).await {
+                    Ok(c) => conversation_title(&c),
+                    Err(_) => "A conversation".to_owned(),
+                };
+                e.insert(title).clone()
+            }
+        };
+        items.push(MentionView {
+            conversation_id: n.conversation_id.to_string(),
+            title,
+            note: NoteView::new(n, &roster, ctx.session.avatar, now),
+        });
+    }
+    let username = roster.members.iter().find(|m| m.avatar_id == ctx.session.avatar).and_then(|m| m.username.clone());
+    render(
+        StatusCode::OK,
+        &MentionsPage {
+            layout: ctx.layout("mentions"),
+            username,
+            items,
+            more: found.next_cursor.map(|c| format!("/mentions?cursor={}", c.encode())),
         },
     )
 }

@@ -227,6 +227,49 @@ pub struct MsgView {
     /// Whether the owner may delete it from here (the domain's rule; a Business connection's
     /// rights are checked on the way).
     pub deletable: bool,
+    /// The internal notes written after the message before it and before this one.
+    pub notes_before: Vec<NoteView>,
+}
+
+/// An internal note in the timeline.
+#[derive(Debug, Clone)]
+pub struct NoteView {
+    /// Its id (`#n-{id}`).
+    pub id: String,
+    /// Who wrote it: "you" or the member's name.
+    pub author: String,
+    /// The text (escaped by the template).
+    pub text: String,
+    /// When written.
+    pub when: When,
+    /// Whether it mentions the reader.
+    pub mentions_me: bool,
+}
+
+impl NoteView {
+    /// From a note, naming its author from the team's roster.
+    pub fn new(n: &telegcrm_domain::Note, roster: &super::team::Roster, me: telegcrm_domain::AvatarId, now: DateTime<Utc>) -> Self {
+        Self {
+            id: n.id.to_string(),
+            author: roster.name_of(n.author_avatar_id),
+            text: n.text.clone(),
+            when: when(n.created_at, now),
+            mentions_me: n.mentions.contains(&me),
+        }
+    }
+}
+
+/// Puts each note (oldest first) before the first message sent after it; the notes newer than
+/// every message are returned, to follow the last one.
+pub fn place_notes(views: &mut [MsgView], sent: &[DateTime<Utc>], notes: Vec<(DateTime<Utc>, NoteView)>) -> Vec<NoteView> {
+    let mut tail = Vec::new();
+    for (at, note) in notes {
+        match sent.iter().position(|s| *s > at) {
+            Some(i) if i < views.len() => views[i].notes_before.push(note),
+            _ => tail.push(note),
+        }
+    }
+    tail
 }
 
 fn size(bytes: u64) -> String {
@@ -322,6 +365,7 @@ impl MsgView {
             poll: m.details.poll.as_deref().map(PollView::new),
             album: m.details.media_group_id.clone(),
             album_more: false,
+            notes_before: Vec::new(),
             flags: [(m.details.sent_by_business_bot, "sent by bot"), (m.details.from_offline, "away message")]
                 .into_iter()
                 .filter_map(|(on, word)| on.then_some(word))

@@ -6,6 +6,7 @@ mod conversation;
 mod details;
 mod followup;
 mod message;
+mod note;
 mod parked;
 mod record;
 mod recount;
@@ -17,6 +18,7 @@ pub use conversation::{Assign, ChatKey, Conversation, ConversationChange, Custom
 pub use details::{ExternalReply, ForwardOrigin, MessageDetails, Poll, PollOption, Quote, Reaction, Run, TextEntity, runs};
 pub use followup::{FollowUp, FollowUpChange, SnoozePreset};
 pub use message::{MAX_KEPT_EDITS, Media, Message, MessageEdit};
+pub use note::{MAX_NOTE_CHARS, Note, mentions_in};
 pub use parked::{MAX_PARKED_ERROR_CHARS, MAX_PARKED_RAW_BYTES, ParkedUpdate};
 pub use record::Record;
 pub use recount::{ContactCounts, ContactTally, ConversationCounts};

@@ -9,6 +9,7 @@ mod conversations;
 mod followups;
 mod imports;
 mod links;
+mod notes;
 mod outgoing;
 mod parked;
 mod reminders;

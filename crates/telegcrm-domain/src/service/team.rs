@@ -3,8 +3,8 @@
 //! State keys: `workspace:members:<owner>` → the members of the owner's workspace (JSON list,
 //! the owner not in it: the owner is always a member); `workspace:member_of:<avatar>` → the
 //! workspaces an avatar was invited to (JSON list), an index that the members list confirms on
-//! every read, so a half-finished change never grants anything; `workspace:owner_name:<owner>` →
-//! the owner's display name as OASIS gave it at the last invitation (for the members list). A
+//! every read, so a half-finished change never grants anything; `workspace:owner:<owner>` → the
+//! owner's name, username and email as OASIS gave them at the last invitation (JSON). A
 //! change holds the leases `workspace:<owner>` and `workspace:member_of:<avatar>` while it reads
 //! and writes both; a change that meets another one in progress fails at once with `Unavailable` ("try again")
 //! rather than waiting, because the domain has no timer to wait with and member changes are
@@ -32,9 +32,19 @@ pub fn members_key(workspace: AvatarId) -> String {
     format!("workspace:members:{workspace}")
 }
 
-/// The state key of the owner's display name, as OASIS gave it at the last invitation.
-pub fn owner_name_key(workspace: AvatarId) -> String {
-    format!("workspace:owner_name:{workspace}")
+/// The state key of the owner's name, username and email, as OASIS gave them at the last
+/// invitation.
+pub fn owner_key(workspace: AvatarId) -> String {
+    format!("workspace:owner:{workspace}")
+}
+
+/// What OASIS said about a workspace's owner.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+struct OwnerInfo {
+    name: Option<String>,
+    username: Option<String>,
+    email: Option<String>,
 }
 
 /// The state key of the workspaces an avatar was invited to.
@@ -78,12 +88,16 @@ impl CrmService {
     /// The members of the workspace `by` works in: its owner first, then the others in the order
     /// they were invited. Every member may read it.
     pub async fn members(&self, by: &Access) -> Result<Vec<Member>, CrmError> {
+        let info: OwnerInfo = match self.store.get_state(&owner_key(by.workspace())).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("workspace owner", e))?,
+            None => OwnerInfo::default(),
+        };
         let owner = Member {
             avatar_id: by.workspace(),
             role: Role::Owner,
-            name: self.store.get_state(&owner_name_key(by.workspace())).await?,
-            username: None,
-            email: None,
+            name: info.name,
+            username: info.username,
+            email: info.email,
             added_at: None,
             added_by: None,
         };
@@ -113,13 +127,17 @@ impl CrmService {
             return Err(CrmError::Conflict("the owner is a member of the workspace already".into()));
         }
         let member = Member { avatar_id, role, name, username, email, added_at: Some(self.now()), added_by: Some(by.avatar()) };
-        let owner_name = match &self.directory {
-            // The owner's name, for the new member's workspace switcher; a failure only loses it.
-            Some(directory) => {
-                directory.find_avatar(&AvatarRef::Id(workspace)).await.ok().flatten().and_then(|a| a.full_name.or(a.username))
-            }
+        let owner = match &self.directory {
+            // The owner as OASIS knows it, for the members list, the new member's workspace
+            // switcher and mentions of the owner; a failure only loses it.
+            Some(directory) => directory.find_avatar(&AvatarRef::Id(workspace)).await.ok().flatten().map(|a| OwnerInfo {
+                name: a.full_name,
+                username: a.username,
+                email: a.email,
+            }),
             None => None,
         };
+        let owner_name = owner.as_ref().and_then(|o| o.name.clone().or_else(|| o.username.clone()));
         self.locked(workspace, avatar_id, async {
             let mut members = self.stored_members(workspace).await?;
             if members.iter().any(|m| m.avatar_id == avatar_id) {
@@ -131,8 +149,8 @@ impl CrmService {
             // The index first: until the members list says so, the index grants nothing.
             let mut of = self.member_of(avatar_id).await?;
             of.retain(|e| e.owner_avatar_id != workspace);
-            if let Some(name) = &owner_name {
-                self.store.put_state(&owner_name_key(workspace), name).await?;
+            if let Some(info) = &owner {
+                self.put_json(&owner_key(workspace), info).await?;
             }
             of.push(MemberOf { owner_avatar_id: workspace, name: owner_name });
             self.put_json(&member_of_key(avatar_id), &of).await?;

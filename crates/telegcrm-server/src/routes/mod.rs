@@ -5,6 +5,7 @@ pub mod conversations;
 pub mod export;
 pub mod followups;
 pub mod imports;
+pub mod notes;
 pub mod search;
 pub mod system;
 pub mod workspaces;
@@ -42,6 +43,8 @@ fn table() -> Vec<Entry> {
         (Method::DELETE, "/conversations/{id}/tags/{tag}", r().to(conversations::remove_tag)),
         (Method::POST, "/conversations/{id}/read", r().to(conversations::read)),
         (Method::POST, "/conversations/{id}/assign", r().to(conversations::assign)),
+        (Method::GET, "/conversations/{id}/notes", r().to(notes::list)),
+        (Method::POST, "/conversations/{id}/notes", r().to(notes::add)),
         (Method::GET, "/conversations/{id}/messages", r().to(conversations::messages)),
         (Method::POST, "/conversations/{id}/messages", r().to(conversations::send)),
         (Method::PATCH, "/conversations/{id}/messages/{telegramMessageId}", r().to(conversations::edit_message)),

@@ -100,6 +100,16 @@ impl<'a> Reader<'a> {
         self.opt_str(field)?.map(|s| Uuid::parse_str(&s).map(T::from).map_err(|_| self.bad(field, "a UUID string"))).transpose()
     }
 
+    pub(crate) fn uuids<T: From<Uuid>>(&self, field: &str) -> Result<Vec<T>, StoreError> {
+        self.array(field)?
+            .iter()
+            .map(|b| match b {
+                Bson::String(s) => Uuid::parse_str(s).map(T::from).map_err(|_| self.bad(field, "an array of UUID strings")),
+                _ => Err(self.bad(field, "an array of UUID strings")),
+            })
+            .collect()
+    }
+
     pub(crate) fn tags(&self, field: &str) -> Result<Vec<Tag>, StoreError> {
         self.array(field)?
             .iter()

@@ -21,6 +21,7 @@ pub mod conversations;
 pub mod details;
 pub mod followups;
 pub mod isolation;
+pub mod notes;
 pub mod pagination;
 pub mod parked;
 pub mod priority;
@@ -156,6 +157,7 @@ macro_rules! __store_contract_cases {
             plain team::each_role_changes_only_what_it_may,
             plain team::a_workspace_index_entry_alone_grants_nothing,
             plain team::conversations_are_assigned_taken_and_given_back,
+            plain notes::notes_are_written_listed_and_mention_members,
         }
     };
 }
