@@ -37,7 +37,10 @@ fn need(method: &str, path: &str) -> Need {
         ("POST" | "PATCH" | "DELETE", p) if p.starts_with("/workspaces/") => Need::Admin,
         ("POST", "/me/telegram-link") => Need::Owner,
         ("POST" | "PATCH" | "DELETE", p)
-            if p.starts_with("/conversations/") || p.starts_with("/contacts/") || p.starts_with("/followups") =>
+            if p.starts_with("/conversations/")
+                || p.starts_with("/contacts/")
+                || p.starts_with("/followups")
+                || p.starts_with("/canned-replies") =>
         {
             Need::Work
         }
@@ -84,6 +87,7 @@ fn request(ids: &Ids, method: &str, path: &str) -> (String, Option<Value>) {
         .replace("/contacts/{id}", &format!("/contacts/{}", ids.contact))
         .replace("/followups/{id}", &format!("/followups/{}", ids.followup))
         .replace("/imports/{id}", "/imports/0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0fff")
+        .replace("/canned-replies/{id}", "/canned-replies/0190a8f2-7c4e-7d3a-9b1e-2f4c6d8e0ccc")
         .replace("{telegramMessageId}", "7")
         .replace("{tag}", "vip")
         .replace("{ownerAvatarId}", AVATAR_A)
@@ -97,6 +101,8 @@ fn request(ids: &Ids, method: &str, path: &str) -> (String, Option<Value>) {
         // Nobody: what every role that may take conversations may ask while nobody has it.
         ("POST", "/conversations/{id}/assign") => Some(json!({"avatarId": null})),
         ("POST", "/conversations/{id}/notes") => Some(json!({"text": "She wants 10% off"})),
+        ("POST", "/canned-replies") => Some(json!({"shortcut": "price", "text": "It is 900 EUR, {{contact.firstName}}."})),
+        ("PATCH", "/canned-replies/{id}") => Some(json!({"text": "It is 950 EUR."})),
         ("POST", "/conversations/{id}/messages") => Some(json!({"text": "Yes, it is"})),
         ("PATCH", "/conversations/{id}/messages/{telegramMessageId}") => Some(json!({"text": "Edited"})),
         ("PATCH", "/contacts/{id}") => Some(json!({"company": "Acme"})),
@@ -318,4 +324,35 @@ async fn notes_are_written_by_workers_and_read_by_every_member() {
     assert_error(status, &body, 404, "not_found");
     let (status, body) = s.a("GET", &path, None).await;
     assert_eq!(result(&body)["items"].as_array().unwrap().len(), 1, "{status} {body}");
+}
+
+/// Canned replies over HTTP: saved by an agent, listed for a viewer, a taken shortcut is 409 and
+/// an unknown variable 422 naming the known ones; changed and deleted; another avatar sees none.
+#[tokio::test]
+async fn canned_replies_are_saved_listed_changed_and_deleted() {
+    let s = Server::start_with(Options { env: env(), ..Options::default() });
+    team(&s).await;
+    let new = json!({"shortcut": "/Price", "text": "Hi {{contact.firstName}}, it is 900 EUR."});
+    let (status, body) = s.call_in(KEY_AGENT, Some(AVATAR_A), "POST", "canned-replies", Some(new.clone())).await;
+    assert_eq!(status, 201, "{body}");
+    let id = result(&body)["id"].as_str().unwrap().to_owned();
+    assert_eq!(result(&body)["shortcut"], "price");
+    let (status, body) = s.a("POST", "canned-replies", Some(new)).await;
+    assert_error(status, &body, 409, "conflict");
+    let (status, body) = s.a("POST", "canned-replies", Some(json!({"shortcut": "vip", "text": "Dear {{contact.title}}"}))).await;
+    assert_error(status, &body, 422, "unprocessable");
+    assert!(body["message"].as_str().unwrap().contains("{{contact.firstName}}"), "{body}");
+    let (status, body) = s.call_in(KEY_VIEWER, Some(AVATAR_A), "GET", "canned-replies", None).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(result(&body).as_array().unwrap().len(), 1);
+    let (status, body) = s.call_in(KEY_VIEWER, Some(AVATAR_A), "DELETE", &format!("canned-replies/{id}"), None).await;
+    assert_error(status, &body, 403, "forbidden");
+    let (status, body) = s.a("PATCH", &format!("canned-replies/{id}"), Some(json!({"shortcut": "cost"}))).await;
+    assert_eq!((status, result(&body)["shortcut"].as_str()), (200, Some("cost")), "{body}");
+    let (status, body) = s.b("GET", "canned-replies", None).await;
+    assert_eq!((status, result(&body).as_array().map(Vec::len)), (200, Some(0)), "{body}");
+    let (status, _) = s.a("DELETE", &format!("canned-replies/{id}"), None).await;
+    assert_eq!(status, 204);
+    let (status, body) = s.a("DELETE", &format!("canned-replies/{id}"), None).await;
+    assert_error(status, &body, 404, "not_found");
 }

@@ -42,6 +42,22 @@
     var ask = form && form.getAttribute ? form.getAttribute("data-confirm") : null;
     if (ask && !window.confirm(ask)) ev.preventDefault();
   });
+  // Canned replies: typing a shortcut ("/price") and then a space in the reply box puts the
+  // reply, filled for this conversation, in its place. The replies are the page's own list
+  // (#canned-replies, also usable without JavaScript through its links).
+  document.addEventListener("input", function (ev) {
+    var box = ev.target;
+    if (!box || box.id !== "reply-text") return;
+    var caret = box.selectionStart, before = box.value.slice(0, caret);
+    var m = /(^|\s)\/([A-Za-z0-9_-]+)\s$/.exec(before);
+    if (!m) return;
+    var item = document.querySelector('#canned-replies li[data-shortcut="' + m[2].toLowerCase() + '"] .canned-text');
+    if (!item) return;
+    var start = caret - m[2].length - 2;
+    box.value = box.value.slice(0, start) + item.textContent + box.value.slice(caret);
+    var at = start + item.textContent.length;
+    box.setSelectionRange(at, at);
+  });
   // Selects and checkboxes in a form marked data-autosubmit submit it on change.
   document.addEventListener("change", function (ev) {
     var t = ev.target;

@@ -95,6 +95,8 @@ pub enum Entity {
     Workspace,
     /// A member of a workspace.
     Member,
+    /// A canned reply.
+    CannedReply,
 }
 
 impl std::fmt::Display for Entity {
@@ -110,6 +112,7 @@ impl std::fmt::Display for Entity {
             Self::Media => "file of message",
             Self::Workspace => "workspace",
             Self::Member => "member",
+            Self::CannedReply => "canned reply",
         })
     }
 }

@@ -96,6 +96,11 @@ uuid_id!(
     "noteId"
 );
 uuid_id!(
+    /// A canned reply of a workspace.
+    CannedReplyId,
+    "cannedReplyId"
+);
+uuid_id!(
     /// An import job (an uploaded export imported in the background).
     ImportJobId,
     "importJobId"

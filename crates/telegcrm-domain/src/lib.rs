@@ -22,10 +22,10 @@ pub mod text;
 pub mod values;
 
 pub use error::{CrmError, DirectoryError, Entity, GatewayError, ParseError, StoreError};
-pub use ids::{AvatarId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId, NoteId};
+pub use ids::{AvatarId, CannedReplyId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId, NoteId};
 pub use model::{
-    Access, Action, ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Member, Message, MessageDetails,
-    MessageEdit, Note, ParkedUpdate, Quote, Reaction, Record, SnoozePreset, TextEntity, Workspace,
+    Access, Action, CannedReply, ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Member, Message,
+    MessageDetails, MessageEdit, Note, ParkedUpdate, Quote, Reaction, Record, SnoozePreset, TextEntity, Workspace,
 };
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use service::CrmService;

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{contacts, conversations, export, followups, imports, notes, search, system, workspaces};
+use crate::routes::{canned, contacts, conversations, export, followups, imports, notes, search, system, workspaces};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -122,6 +122,20 @@ pub(crate) fn send_text() -> Object {
     not_blank(4096, "The text: trimmed, then 1 to 4096 characters (Telegram's limit).")
 }
 
+/// `text` of an internal note.
+pub(crate) fn note_text() -> Object {
+    not_blank(4000, "The note: trimmed, then 1 to 4000 characters. `@username` mentions a member.")
+}
+
+/// `text` of a canned reply.
+pub(crate) fn canned_text() -> Object {
+    not_blank(
+        4096,
+        "The text, trimmed, then 1 to 4096 characters, with {{contact.firstName}}, {{contact.lastName}}, {{contact.name}}, \
+         {{contact.username}}, {{contact.company}}, {{member.name}}, {{member.firstName}} (any other {{...}}: 422).",
+    )
+}
+
 /// `title` of a follow-up.
 pub(crate) fn title() -> Object {
     not_blank(200, "What to do: trimmed, then 1 to 200 characters.")
@@ -192,6 +206,10 @@ pub struct Legacy {
         conversations::assign,
         notes::list,
         notes::add,
+        canned::list,
+        canned::create,
+        canned::patch,
+        canned::delete,
         conversations::messages,
         conversations::send,
         conversations::edit_message,

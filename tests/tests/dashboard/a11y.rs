@@ -62,6 +62,7 @@ async fn pages(app: &App) -> Vec<(&'static str, String)> {
         ("settings", "/settings".to_owned()),
         ("team", "/team".to_owned()),
         ("mentions", "/mentions".to_owned()),
+        ("canned-replies", "/canned-replies".to_owned()),
         ("not-found", format!("/conversations/{}", uuid::Uuid::now_v7())),
     ]
 }
@@ -130,7 +131,11 @@ async fn tour(view: View, suffix: &str) {
 fn write_report(suffix: &str, report: &Report) {
     let dir = out_dir();
     let rows: Vec<Value> = report.iter().map(|(p, n, bad)| json!({"page": p, "all": n, "serious": bad})).collect();
-    std::fs::write(dir.join(format!(".axe-{suffix}.json")), Value::Array(rows).to_string()).unwrap();
+    // Written aside and renamed: the three views run at once, and one may read another's file
+    // while it is being written.
+    let part = dir.join(format!(".axe-{suffix}.json.part"));
+    std::fs::write(&part, Value::Array(rows).to_string()).unwrap();
+    std::fs::rename(&part, dir.join(format!(".axe-{suffix}.json"))).unwrap();
     let views = ["desktop", "360", "dark"];
     let mut results = Vec::new();
     for v in views {

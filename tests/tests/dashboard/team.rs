@@ -165,3 +165,40 @@ async fn a_colleague_is_invited_works_the_inbox_reads_only_as_a_viewer_and_leave
     .await;
     assert_eq!(b_role_in_a(&app).await, None, "B is still a member");
 }
+
+#[tokio::test]
+async fn a_canned_reply_is_saved_and_inserted_by_typing_its_shortcut() {
+    let Some(app) = App::seeded().await else { return };
+    let ada = app.seeded.ada.clone();
+    app.as_a(View::DESKTOP, async |b| {
+        b.go("/settings").await;
+        b.named(Role::Link, "Manage canned replies").await.click().await.unwrap();
+        b.until_path("/canned-replies").await;
+        // An unknown variable is refused with the known ones named, what was typed kept.
+        b.fill(None, "Shortcut", "price").await;
+        b.fill(None, "Text", "Dear {{contact.title}}").await;
+        b.press(None, "Save canned reply").await;
+        b.until_text("unknown variable {{contact.title}}").await;
+        assert_eq!(b.named(Role::TextBox, "Shortcut").await.prop("value").await.unwrap().as_deref(), Some("price"));
+        b.fill(None, "Text", "Hi {{contact.firstName}}, the oak table is 900 EUR. {{member.firstName}}").await;
+        b.press(None, "Save canned reply").await;
+        b.until("the reply listed", || async { b.all_named(None, Role::TextBox, "Text of /price").await.into_iter().next() }).await;
+        std::fs::write(out_dir().join("canned-replies.png"), b.screenshot(true).await).unwrap();
+
+        // In Ada's conversation, "/price" and a space become the reply, filled for her.
+        b.go(&format!("/conversations/{ada}")).await;
+        let reply = b.named(Role::TextBox, "Message").await;
+        reply.send_keys("/price ").await.unwrap();
+        let expected = "Hi Ada, the oak table is 900 EUR. ";
+        b.until("the canned reply in the box", || async {
+            let v = reply.prop("value").await.ok().flatten().unwrap_or_default();
+            v.starts_with("Hi Ada, the oak table is 900 EUR.").then_some(v)
+        })
+        .await;
+        b.press(None, "Send").await;
+        b.until("the reply sent", || async { (!app.telegram.calls_of("sendMessage").is_empty()).then_some(()) }).await;
+        let sent = app.telegram.calls_of("sendMessage").pop().unwrap();
+        assert!(sent.params["text"].as_str().unwrap().starts_with(expected.trim_end()), "{:?}", sent.params);
+    })
+    .await;
+}

@@ -51,6 +51,8 @@ struct ConversationPage {
     followups: Vec<FollowView>,
     /// Who answers the conversation, when the workspace is a team.
     assignment: Option<AssignView>,
+    /// The workspace's canned replies, filled for this conversation and the reader.
+    canned: Vec<CannedView>,
     /// Whether the role may answer and change things here (a viewer reads only).
     can_work: bool,
     priorities: Vec<Opt>,
@@ -59,6 +61,13 @@ struct ConversationPage {
     back: String,
     /// The new follow-up's proposed due time (`datetime-local`, UTC): tomorrow 09:00.
     due_default: String,
+}
+
+/// A canned reply offered in the reply box.
+struct CannedView {
+    id: String,
+    shortcut: String,
+    text: String,
 }
 
 /// The conversation's assignee and what the role may do about it.
@@ -250,6 +259,17 @@ async fn show(
 ) -> Result<HttpResponse, PageError> {
     let q = Fields::parse(req.query_string().as_bytes());
     let Compose { notice, mut draft, reply_to, edit } = compose;
+    let canned = if ctx.access.may(Action::Work) {
+        dash.service.filled_canned_replies(ctx.by(), id).await.map_err(|e| ctx.err(e))?
+    } else {
+        Vec::new()
+    };
+    // Without JavaScript, a canned reply's link fills the reply box.
+    if let Some(chosen) = q.get("canned").and_then(|c| canned.iter().find(|f| f.reply.id.to_string() == c))
+        && draft.is_empty()
+    {
+        draft.clone_from(&chosen.text);
+    }
     let reply_to = reply_to.or_else(|| q.get("reply").and_then(|r| r.parse().ok()));
     let edit = edit.or_else(|| q.get("edit").and_then(|r| r.parse().ok()));
     let mut conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
@@ -309,6 +329,10 @@ async fn show(
             editing,
             followups: fu.items.iter().map(|f| FollowView::new(f, now)).collect(),
             assignment: AssignView::new(ctx, &roster, &conv),
+            canned: canned
+                .into_iter()
+                .map(|f| CannedView { id: f.reply.id.to_string(), shortcut: f.reply.shortcut, text: f.text })
+                .collect(),
             can_work: ctx.access.may(Action::Work),
             csrf: ctx.session.csrf.clone(),
             back: format!("/conversations/{id}"),

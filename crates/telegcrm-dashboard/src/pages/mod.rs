@@ -1,5 +1,6 @@
 //! The pages. Each handler parses, calls one or two `CrmService` operations, and renders.
 
+mod canned;
 mod contacts;
 mod conversation;
 mod followups;
@@ -57,6 +58,10 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/settings/export", web::get().to(settings::export))
         .route("/settings/import", web::post().to(import::upload))
         .route("/settings/imports/{id}", web::get().to(import::progress))
+        .route("/canned-replies", web::get().to(canned::page))
+        .route("/canned-replies", web::post().to(canned::add))
+        .route("/canned-replies/{id}", web::post().to(canned::save))
+        .route("/canned-replies/{id}/delete", web::post().to(canned::delete))
         .route("/team", web::get().to(team::page))
         .route("/team/members", web::post().to(team::invite))
         .route("/team/members/{avatar}/role", web::post().to(team::change_role))

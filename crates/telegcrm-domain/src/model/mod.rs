@@ -1,5 +1,6 @@
 //! The CRM's entities and the rules that change them. Stores call these so every store behaves the same.
 
+mod canned;
 mod chat_state;
 mod contact;
 mod conversation;
@@ -12,6 +13,7 @@ mod record;
 mod recount;
 mod team;
 
+pub use canned::{CannedReply, Fill, MAX_CANNED_CHARS, MAX_CANNED_REPLIES, VARIABLES, fill, parse_shortcut, unknown_variables};
 pub use chat_state::{BotMembership, ChatState, Silence};
 pub use contact::{Contact, ContactChange};
 pub use conversation::{Assign, ChatKey, Conversation, ConversationChange, CustomFields};

@@ -3,6 +3,7 @@
 //! Every operation takes the caller's [`AvatarId`]; another owner's record answers
 //! [`CrmError::NotFound`], exactly like a record that does not exist.
 
+mod canned;
 mod check;
 mod contacts;
 mod conversations;
@@ -21,6 +22,7 @@ use std::sync::Arc;
 
 use chrono::{DateTime, Utc};
 
+pub use self::canned::{CannedChange, FilledReply, canned_key};
 pub use self::check::{CHECK_LISTS_PARKED, CheckReport, Difference};
 pub use self::contacts::ContactUpdate;
 pub use self::conversations::{ConversationUpdate, TOPIC_SCAN_PAGES};

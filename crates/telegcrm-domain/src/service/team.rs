@@ -88,10 +88,7 @@ impl CrmService {
     /// The members of the workspace `by` works in: its owner first, then the others in the order
     /// they were invited. Every member may read it.
     pub async fn members(&self, by: &Access) -> Result<Vec<Member>, CrmError> {
-        let info: OwnerInfo = match self.store.get_state(&owner_key(by.workspace())).await? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("workspace owner", e))?,
-            None => OwnerInfo::default(),
-        };
+        let info: OwnerInfo = self.state_json(&owner_key(by.workspace()), "workspace owner").await?;
         let owner = Member {
             avatar_id: by.workspace(),
             role: Role::Owner,
@@ -273,20 +270,14 @@ impl CrmService {
     }
 
     async fn stored_members(&self, workspace: AvatarId) -> Result<Vec<Member>, CrmError> {
-        match self.store.get_state(&members_key(workspace)).await? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("workspace members", e)),
-            None => Ok(Vec::new()),
-        }
+        self.state_json(&members_key(workspace), "workspace members").await
     }
 
     async fn member_of(&self, avatar: AvatarId) -> Result<Vec<MemberOf>, CrmError> {
-        match self.store.get_state(&member_of_key(avatar)).await? {
-            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt("workspace index", e)),
-            None => Ok(Vec::new()),
-        }
+        self.state_json(&member_of_key(avatar), "workspace index").await
     }
 
-    async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), CrmError> {
+    pub(super) async fn put_json<T: Serialize>(&self, key: &str, value: &T) -> Result<(), CrmError> {
         let json = serde_json::to_string(value).map_err(|e| corrupt(key, e))?;
         Ok(self.store.put_state(key, &json).await?)
     }
@@ -298,10 +289,22 @@ impl CrmService {
         avatar: AvatarId,
         change: impl std::future::Future<Output = Result<T, CrmError>>,
     ) -> Result<T, CrmError> {
-        let holder = uuid::Uuid::new_v4().to_string();
         let leases = [format!("workspace:{workspace}"), member_of_key(avatar)];
+        self.leased(&leases, "the members of this workspace are being changed right now; try again", change).await
+    }
+
+    /// Runs `change` holding `leases` (taken in order, released after); when one is held by
+    /// another change, nothing runs and the answer is `Unavailable` with `busy` at once: the
+    /// domain has no timer to wait with, and what takes these leases are rare, human edits.
+    pub(super) async fn leased<T>(
+        &self,
+        leases: &[String],
+        busy: &str,
+        change: impl std::future::Future<Output = Result<T, CrmError>>,
+    ) -> Result<T, CrmError> {
+        let holder = uuid::Uuid::new_v4().to_string();
         let mut held = Vec::new();
-        for lease in &leases {
+        for lease in leases {
             match self.store.acquire_lease(lease, &holder, self.now(), LEASE_TTL).await {
                 Ok(true) => held.push(lease),
                 outcome => {
@@ -309,19 +312,25 @@ impl CrmService {
                         let _ = self.store.release_lease(l, &holder).await;
                     }
                     outcome?;
-                    return Err(CrmError::Store(StoreError::Unavailable(
-                        "the members of this workspace are being changed right now; try again".into(),
-                    )));
+                    return Err(CrmError::Store(StoreError::Unavailable(busy.to_owned())));
                 }
             }
         }
         let result = change.await;
         for l in held {
             if let Err(e) = self.store.release_lease(l, &holder).await {
-                tracing::warn!(lease = %l, error = %e, "could not release a member lease; it expires by itself");
+                tracing::warn!(lease = %l, error = %e, "could not release a lease; it expires by itself");
             }
         }
         result
+    }
+
+    /// A JSON value kept in the store's state, or `T::default()` when absent.
+    pub(super) async fn state_json<T: serde::de::DeserializeOwned + Default>(&self, key: &str, what: &str) -> Result<T, CrmError> {
+        match self.store.get_state(key).await? {
+            Some(json) => serde_json::from_str(&json).map_err(|e| corrupt(what, e)),
+            None => Ok(T::default()),
+        }
     }
 }
 

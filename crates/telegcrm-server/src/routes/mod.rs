@@ -1,5 +1,6 @@
 //! HTTP handlers: thin translations between HTTP and one `CrmService` operation each.
 
+pub mod canned;
 pub mod contacts;
 pub mod conversations;
 pub mod export;
@@ -66,6 +67,10 @@ fn table() -> Vec<Entry> {
         (Method::DELETE, "/followups/{id}", r().to(followups::delete)),
         (Method::POST, "/followups/{id}/complete", r().to(followups::complete)),
         (Method::POST, "/followups/{id}/snooze", r().to(followups::snooze)),
+        (Method::GET, "/canned-replies", r().to(canned::list)),
+        (Method::POST, "/canned-replies", r().to(canned::create)),
+        (Method::PATCH, "/canned-replies/{id}", r().to(canned::patch)),
+        (Method::DELETE, "/canned-replies/{id}", r().to(canned::delete)),
         (Method::GET, "/export", r().to(export::get)),
         (Method::POST, "/imports", r().to(imports::create)),
         (Method::GET, "/imports", r().to(imports::list)),

@@ -29,7 +29,7 @@ pub async fn list(state: State, caller: Caller, path: web::Path<String>, req: Ht
 #[serde(deny_unknown_fields)]
 pub struct NoteBody {
     /// The note: trimmed, then 1 to 4000 characters. `@username` mentions a member.
-    #[schema(min_length = 1, max_length = 4000)]
+    #[schema(schema_with = crate::openapi::note_text)]
     text: String,
 }
 
