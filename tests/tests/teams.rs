@@ -279,6 +279,17 @@ async fn conversations_are_assigned_and_listed_by_assignee() {
     assert_eq!(status, 200, "{body}");
     assert_eq!(result(&body)["assigneeAvatarId"], AGENT);
     assert_eq!(list(KEY_AGENT, Some(AVATAR_A), "me").await, [conv]);
+    let (status, body) = s.call_in(KEY_VIEWER, Some(AVATAR_A), "GET", &format!("conversations/{conv}/activity"), None).await;
+    assert_eq!(status, 200, "{body}");
+    let entry = &result(&body)["items"][0];
+    assert_eq!(
+        (entry["kind"].as_str(), entry["actorAvatarId"].as_str(), entry["memberAvatarId"].as_str()),
+        (Some("assigned"), Some(AGENT), Some(AGENT))
+    );
+    let (status, body) = s.a("GET", "activity?limit=50", None).await;
+    assert_eq!(status, 200, "{body}");
+    let kinds: Vec<&str> = result(&body)["items"].as_array().unwrap().iter().map(|e| e["kind"].as_str().unwrap()).collect();
+    assert_eq!(kinds, ["assigned", "followup_created", "member_added", "member_added", "member_added"], "newest first");
     assert_eq!(list(KEY_A, None, AGENT).await, [conv]);
     assert!(list(KEY_A, None, "none").await.is_empty());
     assert!(list(KEY_A, None, "me").await.is_empty(), "the owner's own: none");

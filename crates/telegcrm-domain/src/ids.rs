@@ -96,6 +96,11 @@ uuid_id!(
     "noteId"
 );
 uuid_id!(
+    /// An entry of a workspace's activity log.
+    ActivityId,
+    "activityId"
+);
+uuid_id!(
     /// A canned reply of a workspace.
     CannedReplyId,
     "cannedReplyId"

@@ -22,15 +22,15 @@ pub mod text;
 pub mod values;
 
 pub use error::{CrmError, DirectoryError, Entity, GatewayError, ParseError, StoreError};
-pub use ids::{AvatarId, CannedReplyId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId, NoteId};
+pub use ids::{ActivityId, AvatarId, CannedReplyId, ContactId, ConversationId, FollowUpId, ImportJobId, MessageId, NoteId};
 pub use model::{
-    Access, Action, CannedReply, ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Member, Message,
+    Access, Action, Activity, CannedReply, ChatKey, Contact, Conversation, ExternalReply, FollowUp, ForwardOrigin, Media, Member, Message,
     MessageDetails, MessageEdit, Note, ParkedUpdate, Quote, Reaction, Record, SnoozePreset, TextEntity, Workspace,
 };
 pub use page::{Cursor, Limit, Page, PageRequest};
 pub use service::CrmService;
 pub use tag::Tag;
 pub use values::{
-    BotMembershipState, ChatType, ContactCategory, ConversationStatus, Direction, EntityKind, FollowUpStatus, FollowUpView, ForwardKind,
-    MessageType, Priority, RelationshipStatus, Role,
+    ActivityKind, BotMembershipState, ChatType, ContactCategory, ConversationStatus, Direction, EntityKind, FollowUpStatus, FollowUpView,
+    ForwardKind, MessageType, Priority, RelationshipStatus, Role,
 };

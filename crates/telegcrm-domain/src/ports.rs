@@ -11,7 +11,9 @@ use serde::{Deserialize, Serialize};
 use crate::error::{DirectoryError, GatewayError, StoreError};
 use crate::event::{IngestBatch, IngestReport};
 use crate::ids::{AvatarId, ContactId, ConversationId, FollowUpId};
-use crate::model::{Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message, Note, ParkedUpdate};
+use crate::model::{
+    Activity, Contact, ContactChange, Conversation, ConversationChange, FollowUp, FollowUpChange, Message, Note, ParkedUpdate,
+};
 use crate::page::{Page, PageRequest};
 use crate::search::{SearchFilters, SearchQuery};
 use crate::tag::Tag;
@@ -238,6 +240,22 @@ pub trait NoteStore: Send + Sync {
     async fn list_mentions(&self, owner: AvatarId, avatar: AvatarId, page: &PageRequest) -> Result<Page<Note>, StoreError>;
 }
 
+/// The activity log (append-only).
+#[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
+#[async_trait]
+pub trait ActivityStore: Send + Sync {
+    /// Keeps a new entry.
+    async fn append_activity(&self, entry: &Activity) -> Result<(), StoreError>;
+    /// A page of the owner's entries, newest first (ties: id descending); only one
+    /// conversation's when `conversation` is given.
+    async fn list_activity(
+        &self,
+        owner: AvatarId,
+        conversation: Option<ConversationId>,
+        page: &PageRequest,
+    ) -> Result<Page<Activity>, StoreError>;
+}
+
 /// Full-text search candidates.
 #[cfg_attr(any(test, feature = "mocks"), mockall::automock)]
 #[async_trait]
@@ -307,7 +325,16 @@ pub trait ParkedStore: Send + Sync {
 /// A whole store: every store port, plus a health check.
 #[async_trait]
 pub trait Store:
-    ConversationStore + MessageStore + ContactStore + FollowUpStore + SearchStore + StateStore + IngestStore + ParkedStore + NoteStore
+    ConversationStore
+    + MessageStore
+    + ContactStore
+    + FollowUpStore
+    + SearchStore
+    + StateStore
+    + IngestStore
+    + ParkedStore
+    + NoteStore
+    + ActivityStore
 {
     /// Answers when the store is reachable.
     async fn ping(&self) -> Result<(), StoreError>;

@@ -358,6 +358,48 @@ mod tests {
 }
 
 string_enum!(
+    /// What a person changed, as the activity log records it ([`crate::model::Activity`]).
+    ActivityKind, "kind", {
+        /// Set a conversation's priority.
+        Priority = "priority",
+        /// Set a conversation's status.
+        Status = "status",
+        /// Added a tag to a conversation.
+        TagAdded = "tag_added",
+        /// Removed a tag from a conversation.
+        TagRemoved = "tag_removed",
+        /// Changed a conversation's tags, summary or custom fields at once.
+        ConversationEdited = "conversation_edited",
+        /// Assigned a conversation (or took it, or let it go).
+        Assigned = "assigned",
+        /// Changed a contact's fields.
+        ContactEdited = "contact_edited",
+        /// Linked a contact to an OASIS avatar.
+        ContactLinked = "contact_linked",
+        /// Unlinked a contact from its OASIS avatar.
+        ContactUnlinked = "contact_unlinked",
+        /// Created a follow-up.
+        FollowUpCreated = "followup_created",
+        /// Changed a follow-up.
+        FollowUpEdited = "followup_edited",
+        /// Completed a follow-up.
+        FollowUpCompleted = "followup_completed",
+        /// Cancelled a follow-up.
+        FollowUpCancelled = "followup_cancelled",
+        /// Snoozed a follow-up.
+        FollowUpSnoozed = "followup_snoozed",
+        /// Deleted a follow-up.
+        FollowUpDeleted = "followup_deleted",
+        /// Invited a member.
+        MemberAdded = "member_added",
+        /// Changed a member's role.
+        MemberRoleChanged = "member_role_changed",
+        /// Removed a member (or left).
+        MemberRemoved = "member_removed",
+    }
+);
+
+string_enum!(
     /// A person's role in a workspace. The owner is the avatar whose CRM it is; the others are
     /// members it (or an admin) invited. What each may do is [`Role::may`].
     Role, "role", {

@@ -18,7 +18,7 @@ use utoipa::{IntoParams, IntoResponses, Modify, OpenApi};
 use telegcrm_domain::{ContactCategory, ConversationStatus, FollowUpView, Priority, Tag};
 
 use crate::error::ErrorBody;
-use crate::routes::{canned, contacts, conversations, export, followups, imports, notes, search, system, workspaces};
+use crate::routes::{activity, canned, contacts, conversations, export, followups, imports, notes, search, system, workspaces};
 
 /// 400 bad_request.
 pub const BAD: u32 = 1;
@@ -206,6 +206,8 @@ pub struct Legacy {
         conversations::assign,
         notes::list,
         notes::add,
+        activity::list,
+        activity::conversation,
         canned::list,
         canned::create,
         canned::patch,

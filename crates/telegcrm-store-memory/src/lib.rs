@@ -4,6 +4,7 @@
 //! tests with a hundred thousand messages (an inverted term index serves search; per-conversation
 //! ordered sets serve message pages). Nothing survives the process.
 
+mod activity;
 mod index;
 mod notes;
 mod parked;
@@ -54,6 +55,7 @@ struct Inner {
     /// Refused updates not parked (the cap was reached).
     dropped: u64,
     notes: Vec<telegcrm_domain::Note>,
+    activity: Vec<telegcrm_domain::Activity>,
 }
 
 impl MemoryStore {

@@ -6,7 +6,7 @@ use bson::{Document, doc};
 use mongodb::options::IndexOptions;
 use mongodb::{Database, IndexModel};
 
-use crate::collections::{CONTACTS, CONVERSATIONS, FOLLOWUPS, MESSAGES, NOTES};
+use crate::collections::{ACTIVITY, CONTACTS, CONVERSATIONS, FOLLOWUPS, MESSAGES, NOTES};
 use crate::open::AttemptError;
 
 /// MongoDB's error code for a collection that does not exist.
@@ -40,6 +40,9 @@ pub(crate) fn specs() -> Vec<IndexSpec> {
         // A conversation's notes and a member's mentions, newest first.
         spec(NOTES, "notes_timeline", doc! { "ownerAvatarId": 1, "conversationId": 1, "createdAt": -1, "_id": -1 }, false),
         spec(NOTES, "notes_mentions", doc! { "ownerAvatarId": 1, "mentions": 1, "createdAt": -1 }, false),
+        // The activity log, newest first per workspace and per conversation.
+        spec(ACTIVITY, "activity_recent", doc! { "ownerAvatarId": 1, "at": -1, "_id": -1 }, false),
+        spec(ACTIVITY, "activity_conversation", doc! { "ownerAvatarId": 1, "conversationId": 1, "at": -1, "_id": -1 }, false),
         // One message per Telegram message of a chat: what makes redelivery a no-op.
         spec(MESSAGES, "message_key", doc! { "conversationId": 1, "telegramMessageId": 1 }, true),
         // A conversation's timeline, newest first.
@@ -68,7 +71,7 @@ pub(crate) fn specs() -> Vec<IndexSpec> {
 /// the late one is simply ignored, as on MongoDB. Whatever else a race causes (an error from a
 /// concurrent creator) is retried by the caller, which lists the indexes again.
 pub(crate) async fn create_all(db: &Database) -> Result<(), AttemptError> {
-    for collection in [CONVERSATIONS, MESSAGES, CONTACTS, FOLLOWUPS, NOTES] {
+    for collection in [CONVERSATIONS, MESSAGES, CONTACTS, FOLLOWUPS, NOTES, ACTIVITY] {
         let coll = db.collection::<Document>(collection);
         let existing = match coll.list_index_names().await {
             Ok(names) => names,

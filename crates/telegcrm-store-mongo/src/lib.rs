@@ -9,6 +9,7 @@
 //! changes, and a crash at any point is finished or undone by the next writer. See
 //! `docs/operations.md` for the collections and indexes.
 
+mod activity;
 mod codec;
 mod contacts;
 mod conversations;
@@ -54,6 +55,8 @@ pub mod collections {
     pub const PARKED_UPDATES: &str = "parked_updates";
     /// Internal notes on conversations.
     pub const NOTES: &str = "notes";
+    /// The activity log.
+    pub const ACTIVITY: &str = "activity";
     /// Small state: key/values (`_id` = `kv:<key>`) and leases (`_id` = `lease:<name>`).
     pub const STATE: &str = "state";
 }
@@ -145,6 +148,10 @@ impl MongoStore {
 
     pub(crate) fn followups(&self) -> Collection<Document> {
         self.db.collection(collections::FOLLOWUPS)
+    }
+
+    pub(crate) fn activity(&self) -> Collection<Document> {
+        self.db.collection(collections::ACTIVITY)
     }
 
     pub(crate) fn notes(&self) -> Collection<Document> {

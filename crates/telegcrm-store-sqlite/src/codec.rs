@@ -47,6 +47,7 @@ as_uuid!(
     telegcrm_domain::ContactId,
     telegcrm_domain::FollowUpId,
     telegcrm_domain::NoteId,
+    telegcrm_domain::ActivityId,
     telegcrm_domain::MessageId
 );
 

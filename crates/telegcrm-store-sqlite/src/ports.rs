@@ -7,13 +7,13 @@ use rusqlite::{OptionalExtension, Transaction, params, params_from_iter};
 use telegcrm_domain::event::{IngestBatch, IngestReport};
 use telegcrm_domain::model::{ContactChange, ConversationChange, FollowUpChange};
 use telegcrm_domain::ports::{
-    Assignee, ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore, MessageStore,
-    NoteStore, SearchStore, StateStore, Store,
+    ActivityStore, Assignee, ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore,
+    IngestStore, MessageStore, NoteStore, SearchStore, StateStore, Store,
 };
 use telegcrm_domain::search::{SearchFilters, SearchQuery};
 use telegcrm_domain::{
-    AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, FollowUpView, Message, Note, Page, PageRequest,
-    StoreError,
+    Activity, AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, FollowUpView, Message, Note, Page,
+    PageRequest, StoreError,
 };
 use tokio::sync::oneshot;
 
@@ -390,6 +390,43 @@ impl StateStore for SqliteStore {
         self.write(move |tx| {
             tx.execute("DELETE FROM leases WHERE name = ?1 AND holder = ?2", params![name, holder]).map_err(db("releasing a lease"))?;
             Ok(())
+        })
+        .await
+    }
+}
+
+#[async_trait]
+impl ActivityStore for SqliteStore {
+    async fn append_activity(&self, entry: &Activity) -> Result<(), StoreError> {
+        let a = entry.clone();
+        self.write(move |tx| {
+            let (at, doc) = (time(a.at)?, codec::to_doc(&a)?);
+            tx.prepare_cached("INSERT INTO activity (id, owner, conversation_id, at, doc) VALUES (?1, ?2, ?3, ?4, ?5)")
+                .and_then(|mut s| s.execute(params![id(a.id), id(a.owner_avatar_id), a.conversation_id.map(id), at, doc]))
+                .map_err(db("writing an activity entry"))?;
+            Ok(())
+        })
+        .await
+    }
+
+    async fn list_activity(
+        &self,
+        owner: AvatarId,
+        conversation: Option<ConversationId>,
+        page: &PageRequest,
+    ) -> Result<Page<Activity>, StoreError> {
+        let page = *page;
+        self.read(move |tx| {
+            let mut p = Params::default();
+            let mut conds = vec![format!("a.owner = {}", p.push(blob(id(owner))))];
+            if let Some(c) = conversation {
+                conds.push(format!("a.conversation_id = {}", p.push(blob(id(c)))));
+            }
+            conds.extend(after_desc(&mut p, &page, "a.at", "a.id")?);
+            let lim = p.push(limit_plus_one(&page));
+            let sql = format!("SELECT a.doc FROM activity a WHERE {} ORDER BY a.at DESC, a.id DESC LIMIT {lim}", conds.join(" AND "));
+            let items: Vec<Activity> = docs(tx, &sql, p, "listing activity")?;
+            Ok(Page::from_overfetch(items, page.limit, |a| (a.at, a.id.as_uuid())))
         })
         .await
     }

@@ -19,7 +19,7 @@ pub const SCHEMA_VERSION: u32 = MIGRATIONS.len() as u32;
 type Migration = fn(&Transaction<'_>) -> rusqlite::Result<()>;
 
 /// Every migration, in order.
-const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details, v5_assignee, v6_notes];
+const MIGRATIONS: &[Migration] = &[v1_tables, v2_full_text, v3_parked_updates, v4_message_details, v5_assignee, v6_notes, v7_activity];
 
 /// Version 1: the entities, their unique keys and the indexes the routes need.
 fn v1_tables(tx: &Transaction<'_>) -> rusqlite::Result<()> {
@@ -188,6 +188,21 @@ fn v6_notes(tx: &Transaction<'_>) -> rusqlite::Result<()> {
              note_id BLOB NOT NULL REFERENCES notes (id),
              PRIMARY KEY (owner, avatar, created_at, note_id)
          ) WITHOUT ROWID;",
+    )
+}
+
+/// Version 7: the activity log, newest first per workspace and per conversation.
+fn v7_activity(tx: &Transaction<'_>) -> rusqlite::Result<()> {
+    tx.execute_batch(
+        "CREATE TABLE activity (
+             id BLOB PRIMARY KEY NOT NULL,
+             owner BLOB NOT NULL,
+             conversation_id BLOB,
+             at INTEGER NOT NULL,
+             doc TEXT NOT NULL
+         );
+         CREATE INDEX activity_recent ON activity (owner, at DESC, id DESC);
+         CREATE INDEX activity_conversation ON activity (owner, conversation_id, at DESC, id DESC) WHERE conversation_id IS NOT NULL;",
     )
 }
 

@@ -74,7 +74,7 @@ async fn a_version_2_database_gains_parked_updates_and_keeps_its_data() {
     Connection::open(&file)
         .unwrap()
         .execute_batch(
-            "DROP TABLE note_mentions; DROP TABLE notes; DROP INDEX conversations_assignee; ALTER TABLE conversations DROP COLUMN assignee; ALTER TABLE messages DROP COLUMN details; \
+            "DROP TABLE activity; DROP TABLE note_mentions; DROP TABLE notes; DROP INDEX conversations_assignee; ALTER TABLE conversations DROP COLUMN assignee; ALTER TABLE messages DROP COLUMN details; \
              DROP TABLE parked_updates; DROP TABLE counters; PRAGMA user_version = 2;",
         )
         .unwrap();
@@ -108,7 +108,7 @@ async fn a_version_1_database_gets_its_messages_indexed_when_migrated() {
     Connection::open(&file)
         .unwrap()
         .execute_batch(
-            "DROP TABLE note_mentions; DROP TABLE notes; DROP INDEX conversations_assignee; ALTER TABLE conversations DROP COLUMN assignee; \
+            "DROP TABLE activity; DROP TABLE note_mentions; DROP TABLE notes; DROP INDEX conversations_assignee; ALTER TABLE conversations DROP COLUMN assignee; \
              ALTER TABLE messages DROP COLUMN details; DROP TABLE messages_fts; DROP TABLE parked_updates; DROP TABLE counters; \
              PRAGMA user_version = 1;",
         )

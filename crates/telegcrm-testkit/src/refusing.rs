@@ -14,13 +14,13 @@ use chrono::{DateTime, Duration, Utc};
 use telegcrm_domain::event::{IngestBatch, IngestReport};
 use telegcrm_domain::model::{ContactChange, ConversationChange, FollowUpChange};
 use telegcrm_domain::ports::{
-    ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore, MessageStore,
-    NoteStore, ParkedStore, SearchStore, StateStore, Store,
+    ActivityStore, ContactFilter, ContactStore, ConversationFilter, ConversationStore, FollowUpFilter, FollowUpStore, IngestStore,
+    MessageStore, NoteStore, ParkedStore, SearchStore, StateStore, Store,
 };
 use telegcrm_domain::search::{SearchFilters, SearchQuery};
 use telegcrm_domain::{
-    AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, Message, Note, Page, PageRequest, ParkedUpdate,
-    StoreError,
+    Activity, AvatarId, Contact, ContactId, Conversation, ConversationId, FollowUp, FollowUpId, Message, Note, Page, PageRequest,
+    ParkedUpdate, StoreError,
 };
 
 /// A store that refuses batches carrying a marker text, or every ingest while unavailable.
@@ -238,6 +238,21 @@ impl ParkedStore for RefusingStore {
     }
     async fn dropped_count(&self) -> Result<u64, StoreError> {
         self.inner.dropped_count().await
+    }
+}
+
+#[async_trait]
+impl ActivityStore for RefusingStore {
+    async fn append_activity(&self, entry: &Activity) -> Result<(), StoreError> {
+        self.inner.append_activity(entry).await
+    }
+    async fn list_activity(
+        &self,
+        owner: AvatarId,
+        conversation: Option<ConversationId>,
+        page: &PageRequest,
+    ) -> Result<Page<Activity>, StoreError> {
+        self.inner.list_activity(owner, conversation, page).await
     }
 }
 

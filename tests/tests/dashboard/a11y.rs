@@ -63,6 +63,7 @@ async fn pages(app: &App) -> Vec<(&'static str, String)> {
         ("team", "/team".to_owned()),
         ("mentions", "/mentions".to_owned()),
         ("canned-replies", "/canned-replies".to_owned()),
+        ("activity", "/activity".to_owned()),
         ("not-found", format!("/conversations/{}", uuid::Uuid::now_v7())),
     ]
 }

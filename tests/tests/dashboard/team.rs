@@ -109,6 +109,12 @@ async fn a_colleague_is_invited_works_the_inbox_reads_only_as_a_viewer_and_leave
 
     // The owner makes Bob a viewer from the Team page.
     app.as_a(View::DESKTOP, async |b| {
+        // The activity log says who did what.
+        b.go("/activity").await;
+        let log = b.named(Role::List, "Activity").await.text().await.unwrap();
+        assert!(log.contains("Bob Builder set the priority to low"), "{log}");
+        assert!(log.contains("Bob Builder assigned the conversation to Bob Builder"), "{log}");
+        assert!(log.contains("you invited Bob Builder as agent"), "{log}");
         // Grace finds the note that mentions her, and it leads to the conversation.
         b.go("/mentions").await;
         let list = b.named(Role::List, "Mentions").await;

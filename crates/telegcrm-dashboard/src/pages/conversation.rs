@@ -13,7 +13,7 @@ use telegcrm_domain::{
 };
 
 use super::team::{MemberOpt, Roster};
-use super::view::{ConvItem, FollowView, MsgView, NoteView, Opt, opts, parse_time, place_notes, priorities};
+use super::view::{ActivityView, ConvItem, FollowView, MsgView, NoteView, Opt, opts, parse_time, place_notes, priorities};
 use crate::web::{Ctx, Dash, Fields, Layout, PageError, back, posted, render, see_other, signed_in};
 
 const PAGE: u32 = 50;
@@ -53,6 +53,8 @@ struct ConversationPage {
     assignment: Option<AssignView>,
     /// The workspace's canned replies, filled for this conversation and the reader.
     canned: Vec<CannedView>,
+    /// The newest changes people made to the conversation.
+    activity: Vec<ActivityView>,
     /// Whether the role may answer and change things here (a viewer reads only).
     can_work: bool,
     priorities: Vec<Opt>,
@@ -178,6 +180,9 @@ async fn views(dash: &Dash, messages: &[Message], conv: &telegcrm_domain::Conver
     views
 }
 
+/// How many activity entries a conversation's page shows (the Activity page has them all).
+const ACTIVITY_SHOWN: u32 = 20;
+
 /// How many pages of notes the timeline reads at most for one page of messages.
 const NOTE_PAGES: usize = 10;
 
@@ -285,6 +290,8 @@ async fn show(
         dash.service.list_followups(ctx.workspace(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
     let roster = Roster::of(dash, ctx).await?;
     let item = ConvItem::new(&conv, now).with_assignee(&conv, &roster);
+    let recent = PageRequest { limit: Limit::new(ACTIVITY_SHOWN).unwrap_or_default(), cursor: None };
+    let activity = dash.service.activity(ctx.by(), Some(id), &recent).await.map_err(|e| ctx.err(e))?;
     let until = cursor_time(q.get("before"));
     let (views, notes_tail) = with_notes(dash, ctx, &roster, &conv, &messages, older.is_some(), until, topic).await?;
     let find_tg = |tg: i64| async move { dash.service.stored_message(ctx.workspace(), id, tg).await.ok() };
@@ -329,6 +336,7 @@ async fn show(
             editing,
             followups: fu.items.iter().map(|f| FollowView::new(f, now)).collect(),
             assignment: AssignView::new(ctx, &roster, &conv),
+            activity: activity.items.iter().map(|a| ActivityView::new(a, &roster, now)).collect(),
             canned: canned
                 .into_iter()
                 .map(|f| CannedView { id: f.reply.id.to_string(), shortcut: f.reply.shortcut, text: f.text })

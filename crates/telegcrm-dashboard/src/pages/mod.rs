@@ -36,6 +36,7 @@ pub fn configure(cfg: &mut web::ServiceConfig) {
         .route("/conversations/{id}/assign", web::post().to(conversation::assign))
         .route("/conversations/{id}/notes", web::post().to(conversation::add_note))
         .route("/mentions", web::get().to(team::mentions))
+        .route("/activity", web::get().to(team::activity))
         .route("/conversations/{id}/priority", web::post().to(conversation::priority))
         .route("/conversations/{id}/status", web::post().to(conversation::status))
         .route("/conversations/{id}/tags", web::post().to(conversation::add_tag))

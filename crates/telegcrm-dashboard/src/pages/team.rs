@@ -12,7 +12,7 @@ use std::collections::HashMap;
 
 use telegcrm_domain::{ConversationId, Cursor, Limit, PageRequest};
 
-use super::view::{NoteView, conversation_title};
+use super::view::{ActivityView, NoteView, conversation_title};
 use crate::web::{Ctx, Dash, Fields, Layout, PageError, WORKSPACE_COOKIE, posted, render, see_other, signed_in};
 
 /// The members of the workspace a page shows, for naming assignees and offering them.
@@ -210,6 +210,34 @@ pub async fn mentions(dash: Dash, req: HttpRequest) -> Result<HttpResponse, Page
             username,
             items,
             more: found.next_cursor.map(|c| format!("/mentions?cursor={}", c.encode())),
+        },
+    )
+}
+
+#[derive(Template)]
+#[template(path = "activity.html")]
+struct ActivityPage {
+    layout: Layout,
+    items: Vec<ActivityView>,
+    more: Option<String>,
+}
+
+/// GET /activity?cursor=: every change people made in the workspace, newest first.
+pub async fn activity(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
+    let ctx = signed_in(&dash, &req).await?;
+    let q = Fields::parse(req.query_string().as_bytes());
+    let cursor =
+        q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("team")), e.to_string()))?;
+    let page = PageRequest { limit: Limit::new(100).unwrap_or_default(), cursor };
+    let found = dash.service.activity(ctx.by(), None, &page).await.map_err(|e| ctx.err(e))?;
+    let roster = Roster::of(&dash, &ctx).await?;
+    let now = dash.service.now();
+    render(
+        StatusCode::OK,
+        &ActivityPage {
+            layout: ctx.layout("team"),
+            items: found.items.iter().map(|a| ActivityView::new(a, &roster, now)).collect(),
+            more: found.next_cursor.map(|c| format!("/activity?cursor={}", c.encode())),
         },
     )
 }

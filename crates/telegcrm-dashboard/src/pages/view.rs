@@ -259,6 +259,32 @@ impl NoteView {
     }
 }
 
+/// An activity entry as a line: who did what, when, and where it happened.
+#[derive(Debug, Clone)]
+pub struct ActivityView {
+    /// "you" or the member's name.
+    pub who: String,
+    /// What they did ("set the priority to high").
+    pub what: String,
+    /// When.
+    pub when: When,
+    /// The conversation or contact page it concerns.
+    pub link: Option<String>,
+}
+
+impl ActivityView {
+    /// From an entry, naming people from the team's roster.
+    pub fn new(a: &telegcrm_domain::Activity, roster: &super::team::Roster, now: DateTime<Utc>) -> Self {
+        let member = a.member_avatar_id.map(|m| roster.name_of(m)).unwrap_or_default();
+        let link = match (a.conversation_id, a.contact_id) {
+            (Some(c), _) => Some(format!("/conversations/{c}")),
+            (None, Some(c)) => Some(format!("/contacts/{c}")),
+            _ => None,
+        };
+        Self { who: roster.name_of(a.actor_avatar_id), what: a.phrase(&member), when: when(a.at, now), link }
+    }
+}
+
 /// Puts each note (oldest first) before the first message sent after it; the notes newer than
 /// every message are returned, to follow the last one.
 pub fn place_notes(views: &mut [MsgView], sent: &[DateTime<Utc>], notes: Vec<(DateTime<Utc>, NoteView)>) -> Vec<NoteView> {

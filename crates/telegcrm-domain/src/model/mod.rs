@@ -1,5 +1,6 @@
 //! The CRM's entities and the rules that change them. Stores call these so every store behaves the same.
 
+mod activity;
 mod canned;
 mod chat_state;
 mod contact;
@@ -13,6 +14,7 @@ mod record;
 mod recount;
 mod team;
 
+pub use activity::Activity;
 pub use canned::{CannedReply, Fill, MAX_CANNED_CHARS, MAX_CANNED_REPLIES, VARIABLES, fill, parse_shortcut, unknown_variables};
 pub use chat_state::{BotMembership, ChatState, Silence};
 pub use contact::{Contact, ContactChange};

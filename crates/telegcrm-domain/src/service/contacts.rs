@@ -4,8 +4,9 @@ use crate::model::{Contact, ContactChange, Conversation};
 use crate::page::{Page, PageRequest};
 use crate::ports::{AvatarRef, ContactFilter, ConversationFilter};
 use crate::tag::{MAX_TAGS, Tag};
-use crate::values::{ContactCategory, RelationshipStatus};
+use crate::values::{ActivityKind, ContactCategory, RelationshipStatus};
 
+use super::activity::About;
 use super::{CrmService, text_field};
 use crate::model::{Access, Action};
 
@@ -79,7 +80,25 @@ impl CrmService {
             linked_oasis_avatar_id: None,
             recount: None,
         };
-        self.change_contact(owner, id, &change).await
+        let fields: Vec<&str> = [
+            (change.phone_number.is_some(), "phone number"),
+            (change.company.is_some(), "company"),
+            (change.job_title.is_some(), "job title"),
+            (change.email.is_some(), "email"),
+            (change.website.is_some(), "website"),
+            (change.notes.is_some(), "notes"),
+            (change.category.is_some(), "category"),
+            (change.tags.is_some(), "tags"),
+            (change.relationship_status.is_some(), "relationship status"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect();
+        let changed = self.change_contact(owner, id, &change).await?;
+        if !fields.is_empty() {
+            self.record(by, ActivityKind::ContactEdited, About::contact(id), fields.join(", ")).await;
+        }
+        Ok(changed)
     }
 
     /// The caller's conversations with this contact.
@@ -97,14 +116,18 @@ impl CrmService {
             self.directory.as_ref().ok_or_else(|| DirectoryError::Upstream("no OASIS API is configured (set OASIS_API_URL)".into()))?;
         let avatar = directory.find_avatar(avatar).await?.ok_or_else(|| CrmError::not_found(Entity::Avatar, avatar))?;
         let change = ContactChange { linked_oasis_avatar_id: Some(Some(avatar.id)), ..Default::default() };
-        self.change_contact(owner, id, &change).await
+        let changed = self.change_contact(owner, id, &change).await?;
+        self.record(by, ActivityKind::ContactLinked, About::contact(id), avatar.id.to_string()).await;
+        Ok(changed)
     }
 
     /// Removes a contact's avatar link.
     pub async fn unlink_contact_avatar(&self, by: &Access, id: ContactId) -> Result<Contact, CrmError> {
         let owner = by.require(Action::Work)?;
         let change = ContactChange { linked_oasis_avatar_id: Some(None), ..Default::default() };
-        self.change_contact(owner, id, &change).await
+        let changed = self.change_contact(owner, id, &change).await?;
+        self.record(by, ActivityKind::ContactUnlinked, About::contact(id), "").await;
+        Ok(changed)
     }
 
     async fn change_contact(&self, owner: AvatarId, id: ContactId, change: &ContactChange) -> Result<Contact, CrmError> {

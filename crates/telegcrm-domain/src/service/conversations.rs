@@ -4,8 +4,9 @@ use crate::model::{Conversation, ConversationChange, CustomFields, Message};
 use crate::page::{Page, PageRequest};
 use crate::ports::ConversationFilter;
 use crate::tag::{MAX_TAGS, Tag};
-use crate::values::{ConversationStatus, Priority};
+use crate::values::{ActivityKind, ConversationStatus, Priority};
 
+use super::activity::About;
 use super::{CrmService, text_field};
 use crate::model::{Access, Action};
 
@@ -64,6 +65,16 @@ impl CrmService {
                 return Err(CrmError::invalid("customFields", format!("at most {MAX_CUSTOM_FIELDS_BYTES} bytes of JSON")));
             }
         }
+        let fields: Vec<&str> = [
+            (update.priority.is_some(), "priority"),
+            (update.status.is_some(), "status"),
+            (update.tags.is_some(), "tags"),
+            (summary.is_some(), "summary"),
+            (update.custom_fields.is_some(), "custom fields"),
+        ]
+        .into_iter()
+        .filter_map(|(given, name)| given.then_some(name))
+        .collect();
         let change = ConversationChange {
             priority: update.priority,
             status: update.status,
@@ -72,19 +83,27 @@ impl CrmService {
             custom_fields: update.custom_fields,
             ..ConversationChange::default()
         };
-        self.change_conversation(owner, id, change).await
+        let changed = self.change_conversation(owner, id, change).await?;
+        if !fields.is_empty() {
+            self.record(by, ActivityKind::ConversationEdited, About::conversation(id), fields.join(", ")).await;
+        }
+        Ok(changed)
     }
 
     /// Sets the priority by hand; detection no longer changes it.
     pub async fn set_priority(&self, by: &Access, id: ConversationId, priority: Priority) -> Result<Conversation, CrmError> {
         let owner = by.require(Action::Work)?;
-        self.change_conversation(owner, id, ConversationChange { priority: Some(priority), ..Default::default() }).await
+        let changed = self.change_conversation(owner, id, ConversationChange { priority: Some(priority), ..Default::default() }).await?;
+        self.record(by, ActivityKind::Priority, About::conversation(id), priority.as_str()).await;
+        Ok(changed)
     }
 
     /// Sets the status.
     pub async fn set_status(&self, by: &Access, id: ConversationId, status: ConversationStatus) -> Result<Conversation, CrmError> {
         let owner = by.require(Action::Work)?;
-        self.change_conversation(owner, id, ConversationChange { status: Some(status), ..Default::default() }).await
+        let changed = self.change_conversation(owner, id, ConversationChange { status: Some(status), ..Default::default() }).await?;
+        self.record(by, ActivityKind::Status, About::conversation(id), status.as_str()).await;
+        Ok(changed)
     }
 
     /// Adds a tag (no duplicate, ignoring case).
@@ -97,13 +116,25 @@ impl CrmService {
         }
         let changed = self.change_conversation(owner, id, ConversationChange { add_tag: Some(tag.clone()), ..Default::default() }).await?;
         // Another add may have filled the last place in between: the rule then added nothing.
-        if changed.tags.contains(&tag) { Ok(changed) } else { Err(full()) }
+        if !changed.tags.contains(&tag) {
+            return Err(full());
+        }
+        if !current.tags.contains(&tag) {
+            self.record(by, ActivityKind::TagAdded, About::conversation(id), tag.as_str()).await;
+        }
+        Ok(changed)
     }
 
     /// Removes a tag (ignoring case); removing a tag that is not there is fine.
     pub async fn remove_tag(&self, by: &Access, id: ConversationId, tag: Tag) -> Result<Conversation, CrmError> {
         let owner = by.require(Action::Work)?;
-        self.change_conversation(owner, id, ConversationChange { remove_tag: Some(tag), ..Default::default() }).await
+        let before = self.conversation(owner, id).await?;
+        let changed =
+            self.change_conversation(owner, id, ConversationChange { remove_tag: Some(tag.clone()), ..Default::default() }).await?;
+        if before.tags.contains(&tag) {
+            self.record(by, ActivityKind::TagRemoved, About::conversation(id), tag.as_str()).await;
+        }
+        Ok(changed)
     }
 
     /// Marks the conversation and all its messages read; in a Business chat whose connection

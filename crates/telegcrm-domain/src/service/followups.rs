@@ -5,8 +5,9 @@ use crate::ids::{AvatarId, ConversationId, FollowUpId};
 use crate::model::{FollowUp, FollowUpChange};
 use crate::page::{Page, PageRequest};
 use crate::ports::FollowUpFilter;
-use crate::values::{FollowUpStatus, FollowUpView, Priority};
+use crate::values::{ActivityKind, FollowUpStatus, FollowUpView, Priority};
 
+use super::activity::About;
 use super::{CrmService, text_field};
 use crate::model::{Access, Action};
 
@@ -72,6 +73,7 @@ impl CrmService {
             updated_at: now,
         };
         self.store.insert_followup(&f).await?;
+        self.record(by, ActivityKind::FollowUpCreated, follow_up(&f), f.title.clone()).await;
         Ok(f.as_of(now))
     }
 
@@ -110,21 +112,32 @@ impl CrmService {
             status: update.status,
             ..Default::default()
         };
-        self.change_followup(owner, id, &change).await
+        let kind = match update.status {
+            Some(FollowUpStatus::Completed) => ActivityKind::FollowUpCompleted,
+            Some(FollowUpStatus::Cancelled) => ActivityKind::FollowUpCancelled,
+            _ => ActivityKind::FollowUpEdited,
+        };
+        let changed = self.change_followup(owner, id, &change).await?;
+        self.record(by, kind, follow_up(&changed), changed.title.clone()).await;
+        Ok(changed)
     }
 
     /// Marks a follow-up completed.
     pub async fn complete_followup(&self, by: &Access, id: FollowUpId) -> Result<FollowUp, CrmError> {
         let owner = by.require(Action::Work)?;
         let change = FollowUpChange { status: Some(FollowUpStatus::Completed), ..Default::default() };
-        self.change_followup(owner, id, &change).await
+        let changed = self.change_followup(owner, id, &change).await?;
+        self.record(by, ActivityKind::FollowUpCompleted, follow_up(&changed), changed.title.clone()).await;
+        Ok(changed)
     }
 
     /// Cancels a follow-up.
     pub async fn cancel_followup(&self, by: &Access, id: FollowUpId) -> Result<FollowUp, CrmError> {
         let owner = by.require(Action::Work)?;
         let change = FollowUpChange { status: Some(FollowUpStatus::Cancelled), ..Default::default() };
-        self.change_followup(owner, id, &change).await
+        let changed = self.change_followup(owner, id, &change).await?;
+        self.record(by, ActivityKind::FollowUpCancelled, follow_up(&changed), changed.title.clone()).await;
+        Ok(changed)
     }
 
     /// Moves a pending follow-up's due time to `until` (which must be in the future).
@@ -138,13 +151,20 @@ impl CrmService {
             return Err(CrmError::invalid("until", "must be in the future"));
         }
         let change = FollowUpChange { snooze_until: Some(until), ..Default::default() };
-        self.change_followup(owner, id, &change).await
+        let changed = self.change_followup(owner, id, &change).await?;
+        self.record(by, ActivityKind::FollowUpSnoozed, follow_up(&changed), changed.title.clone()).await;
+        Ok(changed)
     }
 
     /// Deletes a follow-up.
     pub async fn delete_followup(&self, by: &Access, id: FollowUpId) -> Result<(), CrmError> {
         let owner = by.require(Action::Work)?;
-        if self.store.delete_followup(owner, id).await? { Ok(()) } else { Err(CrmError::not_found(Entity::FollowUp, id)) }
+        let current = self.followup(owner, id).await?;
+        if !self.store.delete_followup(owner, id).await? {
+            return Err(CrmError::not_found(Entity::FollowUp, id));
+        }
+        self.record(by, ActivityKind::FollowUpDeleted, follow_up(&current), current.title.clone()).await;
+        Ok(())
     }
 
     /// Pending follow-ups of every owner that are due and not yet reminded (for the reminder job).
@@ -164,4 +184,9 @@ impl CrmService {
         let f = self.store.update_followup(owner, id, change, now).await?.ok_or_else(|| CrmError::not_found(Entity::FollowUp, id))?;
         Ok(f.as_of(now))
     }
+}
+
+/// What an activity entry about a follow-up is about: it and its conversation.
+fn follow_up(f: &FollowUp) -> About {
+    About { conversation: Some(f.conversation_id), follow_up: Some(f.id), ..About::default() }
 }

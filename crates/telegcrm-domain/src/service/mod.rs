@@ -3,6 +3,7 @@
 //! Every operation takes the caller's [`AvatarId`]; another owner's record answers
 //! [`CrmError::NotFound`], exactly like a record that does not exist.
 
+mod activity;
 mod canned;
 mod check;
 mod contacts;

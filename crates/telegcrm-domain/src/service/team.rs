@@ -13,13 +13,14 @@
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
 
+use super::activity::About;
 use super::{CrmService, corrupt};
 use crate::error::{CrmError, DirectoryError, Entity, StoreError};
 use crate::ids::{AvatarId, ConversationId};
 use crate::model::{Access, Action, Assign, Conversation, ConversationChange, Member, Workspace};
 use crate::page::{Limit, PageRequest};
 use crate::ports::{Assignee, AvatarRef, ConversationFilter};
-use crate::values::Role;
+use crate::values::{ActivityKind, Role};
 
 /// The most members a workspace has besides its owner.
 pub const MAX_MEMBERS: usize = 200;
@@ -135,27 +136,30 @@ impl CrmService {
             None => None,
         };
         let owner_name = owner.as_ref().and_then(|o| o.name.clone().or_else(|| o.username.clone()));
-        self.locked(workspace, avatar_id, async {
-            let mut members = self.stored_members(workspace).await?;
-            if members.iter().any(|m| m.avatar_id == avatar_id) {
-                return Err(CrmError::Conflict(format!("{avatar_id} is a member of this workspace already")));
-            }
-            if members.len() >= MAX_MEMBERS {
-                return Err(CrmError::invalid("avatarId", format!("a workspace has at most {MAX_MEMBERS} members besides its owner")));
-            }
-            // The index first: until the members list says so, the index grants nothing.
-            let mut of = self.member_of(avatar_id).await?;
-            of.retain(|e| e.owner_avatar_id != workspace);
-            if let Some(info) = &owner {
-                self.put_json(&owner_key(workspace), info).await?;
-            }
-            of.push(MemberOf { owner_avatar_id: workspace, name: owner_name });
-            self.put_json(&member_of_key(avatar_id), &of).await?;
-            members.push(member.clone());
-            self.put_json(&members_key(workspace), &members).await?;
-            Ok(member)
-        })
-        .await
+        let added = self
+            .locked(workspace, avatar_id, async {
+                let mut members = self.stored_members(workspace).await?;
+                if members.iter().any(|m| m.avatar_id == avatar_id) {
+                    return Err(CrmError::Conflict(format!("{avatar_id} is a member of this workspace already")));
+                }
+                if members.len() >= MAX_MEMBERS {
+                    return Err(CrmError::invalid("avatarId", format!("a workspace has at most {MAX_MEMBERS} members besides its owner")));
+                }
+                // The index first: until the members list says so, the index grants nothing.
+                let mut of = self.member_of(avatar_id).await?;
+                of.retain(|e| e.owner_avatar_id != workspace);
+                if let Some(info) = &owner {
+                    self.put_json(&owner_key(workspace), info).await?;
+                }
+                of.push(MemberOf { owner_avatar_id: workspace, name: owner_name });
+                self.put_json(&member_of_key(avatar_id), &of).await?;
+                members.push(member.clone());
+                self.put_json(&members_key(workspace), &members).await?;
+                Ok(member)
+            })
+            .await?;
+        self.record(by, ActivityKind::MemberAdded, About::member(added.avatar_id), added.role.as_str()).await;
+        Ok(added)
     }
 
     /// Changes a member's role. The owner's role never changes.
@@ -169,15 +173,19 @@ impl CrmService {
             // A viewer answers nothing: what it was assigned goes back to the team first.
             self.unassign_everywhere(workspace, avatar).await?;
         }
-        self.locked(workspace, avatar, async {
-            let mut members = self.stored_members(workspace).await?;
-            let member = members.iter_mut().find(|m| m.avatar_id == avatar).ok_or_else(|| CrmError::not_found(Entity::Member, avatar))?;
-            member.role = role;
-            let changed = member.clone();
-            self.put_json(&members_key(workspace), &members).await?;
-            Ok(changed)
-        })
-        .await
+        let changed = self
+            .locked(workspace, avatar, async {
+                let mut members = self.stored_members(workspace).await?;
+                let member =
+                    members.iter_mut().find(|m| m.avatar_id == avatar).ok_or_else(|| CrmError::not_found(Entity::Member, avatar))?;
+                member.role = role;
+                let changed = member.clone();
+                self.put_json(&members_key(workspace), &members).await?;
+                Ok(changed)
+            })
+            .await?;
+        self.record(by, ActivityKind::MemberRoleChanged, About::member(avatar), role.with_article()).await;
+        Ok(changed)
     }
 
     /// Removes a member; any member may remove itself (leave). The owner cannot be removed.
@@ -205,7 +213,9 @@ impl CrmService {
             self.put_json(&member_of_key(avatar), &of).await?;
             Ok(())
         })
-        .await
+        .await?;
+        self.record(by, ActivityKind::MemberRemoved, About::member(avatar), "").await;
+        Ok(())
     }
 
     /// Gives a conversation to `to`, a member who may work conversations, or to nobody. Taking
@@ -242,6 +252,8 @@ impl CrmService {
         if changed.assignee_avatar_id != to {
             return Err(CrmError::Conflict("this conversation is assigned to another member; an admin can reassign it".into()));
         }
+        let about = About { conversation: Some(id), member: to, ..About::default() };
+        self.record(by, ActivityKind::Assigned, about, "").await;
         Ok(changed)
     }
 

@@ -1,5 +1,6 @@
 //! HTTP handlers: thin translations between HTTP and one `CrmService` operation each.
 
+pub mod activity;
 pub mod canned;
 pub mod contacts;
 pub mod conversations;
@@ -45,6 +46,7 @@ fn table() -> Vec<Entry> {
         (Method::POST, "/conversations/{id}/read", r().to(conversations::read)),
         (Method::POST, "/conversations/{id}/assign", r().to(conversations::assign)),
         (Method::GET, "/conversations/{id}/notes", r().to(notes::list)),
+        (Method::GET, "/conversations/{id}/activity", r().to(activity::conversation)),
         (Method::POST, "/conversations/{id}/notes", r().to(notes::add)),
         (Method::GET, "/conversations/{id}/messages", r().to(conversations::messages)),
         (Method::POST, "/conversations/{id}/messages", r().to(conversations::send)),
@@ -67,6 +69,7 @@ fn table() -> Vec<Entry> {
         (Method::DELETE, "/followups/{id}", r().to(followups::delete)),
         (Method::POST, "/followups/{id}/complete", r().to(followups::complete)),
         (Method::POST, "/followups/{id}/snooze", r().to(followups::snooze)),
+        (Method::GET, "/activity", r().to(activity::list)),
         (Method::GET, "/canned-replies", r().to(canned::list)),
         (Method::POST, "/canned-replies", r().to(canned::create)),
         (Method::PATCH, "/canned-replies/{id}", r().to(canned::patch)),

@@ -13,6 +13,7 @@
 //! The factory is called once per case and must return a fresh, empty store as an `Arc` of
 //! anything that implements [`Store`]. The calling crate needs `tokio` as a dev-dependency.
 
+pub mod activity;
 pub mod canned;
 pub mod capture;
 pub mod chats;
@@ -160,6 +161,7 @@ macro_rules! __store_contract_cases {
             plain team::conversations_are_assigned_taken_and_given_back,
             plain notes::notes_are_written_listed_and_mention_members,
             plain canned::canned_replies_are_kept_filled_and_refused_clearly,
+            plain activity::changes_are_logged_with_who_and_when,
         }
     };
 }
