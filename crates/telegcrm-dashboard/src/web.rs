@@ -8,7 +8,7 @@ use actix_web::http::StatusCode;
 use actix_web::http::header::{HeaderName, HeaderValue, LOCATION};
 use actix_web::{HttpRequest, HttpResponse, ResponseError, web};
 use askama::Template;
-use telegcrm_domain::{Access, Action, AvatarId, CrmError, Role, Workspace};
+use telegcrm_domain::{Access, Action, AvatarId, CrmError, Member, Role, Workspace};
 
 use crate::Dashboard;
 use crate::assets::{AssetUrls, URLS};
@@ -130,9 +130,8 @@ pub struct Ctx {
     pub access: Access,
     /// The workspaces the avatar may work in, its own first.
     pub workspaces: Vec<Workspace>,
-    /// Whether the workspace shown has members besides its owner, or the avatar is a member of
-    /// another one.
-    pub team: bool,
+    /// The members of the workspace shown, its owner first.
+    pub members: Vec<Member>,
 }
 
 impl Ctx {
@@ -166,7 +165,7 @@ impl Ctx {
             },
             role: (self.access.role() != Role::Owner).then(|| self.access.role().as_str()),
             can_work: self.access.may(Action::Work),
-            team: self.team,
+            team: self.workspaces.len() > 1 || self.members.len() > 1,
         }
     }
 
@@ -198,8 +197,8 @@ pub async fn context(dash: &Dashboard, req: &HttpRequest, session: Session) -> R
         Err(e) => return Err(PageError::from_crm(None, e)),
     };
     let workspaces = dash.service.workspaces(session.avatar).await.map_err(|e| PageError::from_crm(None, e))?;
-    let team = workspaces.len() > 1 || dash.service.members(&access).await.map_err(|e| PageError::from_crm(None, e))?.len() > 1;
-    Ok(Ctx { session, access, workspaces, team })
+    let members = dash.service.members(&access).await.map_err(|e| PageError::from_crm(None, e))?;
+    Ok(Ctx { session, access, workspaces, members })
 }
 
 /// Fields of a url-encoded form (repeated keys: the last wins).

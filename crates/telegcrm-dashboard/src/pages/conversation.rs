@@ -247,7 +247,7 @@ async fn fragment(dash: &Dash, ctx: &Ctx, id: ConversationId, before: Option<&st
     let conv = dash.service.conversation(ctx.workspace(), id).await.map_err(|e| ctx.err(e))?;
     let (messages, older) = timeline(dash, ctx, id, before, None, topic).await?;
     let until = cursor_time(before);
-    let roster = Roster::of(dash, ctx).await?;
+    let roster = Roster::of(ctx);
     let (messages, notes_tail) = with_notes(dash, ctx, &roster, &conv, &messages, older.is_some(), until, topic).await?;
     let csrf = ctx.session.csrf.clone();
     let can_work = ctx.access.may(Action::Work);
@@ -288,7 +288,7 @@ async fn show(
     let now = dash.service.now();
     let fu =
         dash.service.list_followups(ctx.workspace(), FollowUpView::All, Some(id), &PageRequest::default()).await.map_err(|e| ctx.err(e))?;
-    let roster = Roster::of(dash, ctx).await?;
+    let roster = Roster::of(ctx);
     let item = ConvItem::new(&conv, now).with_assignee(&conv, &roster);
     let recent = PageRequest { limit: Limit::new(ACTIVITY_SHOWN).unwrap_or_default(), cursor: None };
     let activity = dash.service.activity(ctx.by(), Some(id), &recent).await.map_err(|e| ctx.err(e))?;

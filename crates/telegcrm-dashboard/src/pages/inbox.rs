@@ -85,7 +85,7 @@ async fn load(dash: &Dash, ctx: &Ctx, req: &HttpRequest) -> Result<Loaded, PageE
         (format!("/inbox?{qs}"), format!("/inbox/items?{qs}"))
     });
     let back = if req.query_string().is_empty() { "/inbox".to_owned() } else { format!("/inbox?{}", req.query_string()) };
-    let roster = Roster::of(dash, ctx).await?;
+    let roster = Roster::of(ctx);
     let assignees = if roster.is_team() { assignee_options(&roster, q.get("assignee").unwrap_or("")) } else { Vec::new() };
     Ok(Loaded {
         assignees,

@@ -23,10 +23,9 @@ pub struct Roster {
 }
 
 impl Roster {
-    /// The members of the context's workspace.
-    pub async fn of(dash: &Dash, ctx: &Ctx) -> Result<Self, PageError> {
-        let members = dash.service.members(ctx.by()).await.map_err(|e| ctx.err(e))?;
-        Ok(Self { members, me: ctx.session.avatar })
+    /// The members of the context's workspace (read once per request, by [`crate::web::context`]).
+    pub fn of(ctx: &Ctx) -> Self {
+        Self { members: ctx.members.clone(), me: ctx.session.avatar }
     }
 
     /// Whether anyone besides the owner works here (assignment is shown only then).
@@ -141,8 +140,8 @@ impl MemberView {
     }
 }
 
-async fn show(dash: &Dash, ctx: &Ctx, status: StatusCode, error: Option<String>, who: String) -> Result<HttpResponse, PageError> {
-    let members = dash.service.members(ctx.by()).await.map_err(|e| ctx.err(e))?;
+fn show(ctx: &Ctx, status: StatusCode, error: Option<String>, who: String) -> Result<HttpResponse, PageError> {
+    let members = &ctx.members;
     render(
         status,
         &TeamPage {
@@ -181,7 +180,7 @@ pub async fn mentions(dash: Dash, req: HttpRequest) -> Result<HttpResponse, Page
         q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("mentions")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(50).unwrap_or_default(), cursor };
     let found = dash.service.mentions(ctx.by(), &page).await.map_err(|e| ctx.err(e))?;
-    let roster = Roster::of(&dash, &ctx).await?;
+    let roster = Roster::of(&ctx);
     let now = dash.service.now();
     let mut titles: HashMap<ConversationId, String> = HashMap::new();
     let mut items = Vec::with_capacity(found.items.len());
@@ -230,7 +229,7 @@ pub async fn activity(dash: Dash, req: HttpRequest) -> Result<HttpResponse, Page
         q.get("cursor").map(Cursor::decode).transpose().map_err(|e| PageError::Invalid(Some(ctx.layout("team")), e.to_string()))?;
     let page = PageRequest { limit: Limit::new(100).unwrap_or_default(), cursor };
     let found = dash.service.activity(ctx.by(), None, &page).await.map_err(|e| ctx.err(e))?;
-    let roster = Roster::of(&dash, &ctx).await?;
+    let roster = Roster::of(&ctx);
     let now = dash.service.now();
     render(
         StatusCode::OK,
@@ -245,7 +244,7 @@ pub async fn activity(dash: Dash, req: HttpRequest) -> Result<HttpResponse, Page
 /// GET /team
 pub async fn page(dash: Dash, req: HttpRequest) -> Result<HttpResponse, PageError> {
     let ctx = signed_in(&dash, &req).await?;
-    show(&dash, &ctx, StatusCode::OK, None, String::new()).await
+    show(&ctx, StatusCode::OK, None, String::new())
 }
 
 fn role_field(ctx: &Ctx, raw: Option<&str>) -> Result<Role, PageError> {
@@ -263,14 +262,13 @@ pub async fn invite(dash: Dash, req: HttpRequest, body: web::Bytes) -> Result<Ht
     ctx.require(Action::ManageMembers)?;
     let typed = f.raw("who").trim().to_owned();
     if typed.is_empty() {
-        return show(&dash, &ctx, StatusCode::BAD_REQUEST, Some("Say whom to invite: a username, an email or an avatar id.".into()), typed)
-            .await;
+        return show(&ctx, StatusCode::BAD_REQUEST, Some("Say whom to invite: a username, an email or an avatar id.".into()), typed);
     }
     let role = role_field(&ctx, f.get("role"))?;
     match dash.service.add_member(ctx.by(), &AvatarRef::from_input(&typed), role).await {
         Ok(_) => Ok(see_other("/team")),
         Err(e @ telegcrm_domain::CrmError::Store(_)) => Err(ctx.err(e)),
-        Err(e) => show(&dash, &ctx, StatusCode::BAD_REQUEST, Some(sentence(&e.to_string())), typed).await,
+        Err(e) => show(&ctx, StatusCode::BAD_REQUEST, Some(sentence(&e.to_string())), typed),
     }
 }
 

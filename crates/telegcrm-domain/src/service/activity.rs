@@ -31,6 +31,13 @@ impl About {
     }
 }
 
+/// The names of the fields a change gives, for an entry's detail ("company, email"); `None`
+/// when it gives none (nothing changed, nothing to record).
+pub(crate) fn fields_given(fields: &[(bool, &str)]) -> Option<String> {
+    let given: Vec<&str> = fields.iter().filter_map(|(given, name)| given.then_some(*name)).collect();
+    (!given.is_empty()).then(|| given.join(", "))
+}
+
 impl CrmService {
     /// Records a change `by` made. The change has happened: a store that cannot keep the entry
     /// is logged, and the change is not reported as failed.

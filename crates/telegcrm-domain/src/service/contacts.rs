@@ -6,7 +6,7 @@ use crate::ports::{AvatarRef, ContactFilter, ConversationFilter};
 use crate::tag::{MAX_TAGS, Tag};
 use crate::values::{ActivityKind, ContactCategory, RelationshipStatus};
 
-use super::activity::About;
+use super::activity::{About, fields_given};
 use super::{CrmService, text_field};
 use crate::model::{Access, Action};
 
@@ -80,7 +80,7 @@ impl CrmService {
             linked_oasis_avatar_id: None,
             recount: None,
         };
-        let fields: Vec<&str> = [
+        let fields = fields_given(&[
             (change.phone_number.is_some(), "phone number"),
             (change.company.is_some(), "company"),
             (change.job_title.is_some(), "job title"),
@@ -90,13 +90,10 @@ impl CrmService {
             (change.category.is_some(), "category"),
             (change.tags.is_some(), "tags"),
             (change.relationship_status.is_some(), "relationship status"),
-        ]
-        .into_iter()
-        .filter_map(|(given, name)| given.then_some(name))
-        .collect();
+        ]);
         let changed = self.change_contact(owner, id, &change).await?;
-        if !fields.is_empty() {
-            self.record(by, ActivityKind::ContactEdited, About::contact(id), fields.join(", ")).await;
+        if let Some(fields) = fields {
+            self.record(by, ActivityKind::ContactEdited, About::contact(id), fields).await;
         }
         Ok(changed)
     }

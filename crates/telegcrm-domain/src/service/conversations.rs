@@ -6,7 +6,7 @@ use crate::ports::ConversationFilter;
 use crate::tag::{MAX_TAGS, Tag};
 use crate::values::{ActivityKind, ConversationStatus, Priority};
 
-use super::activity::About;
+use super::activity::{About, fields_given};
 use super::{CrmService, text_field};
 use crate::model::{Access, Action};
 
@@ -65,16 +65,13 @@ impl CrmService {
                 return Err(CrmError::invalid("customFields", format!("at most {MAX_CUSTOM_FIELDS_BYTES} bytes of JSON")));
             }
         }
-        let fields: Vec<&str> = [
+        let fields = fields_given(&[
             (update.priority.is_some(), "priority"),
             (update.status.is_some(), "status"),
             (update.tags.is_some(), "tags"),
             (summary.is_some(), "summary"),
             (update.custom_fields.is_some(), "custom fields"),
-        ]
-        .into_iter()
-        .filter_map(|(given, name)| given.then_some(name))
-        .collect();
+        ]);
         let change = ConversationChange {
             priority: update.priority,
             status: update.status,
@@ -84,8 +81,8 @@ impl CrmService {
             ..ConversationChange::default()
         };
         let changed = self.change_conversation(owner, id, change).await?;
-        if !fields.is_empty() {
-            self.record(by, ActivityKind::ConversationEdited, About::conversation(id), fields.join(", ")).await;
+        if let Some(fields) = fields {
+            self.record(by, ActivityKind::ConversationEdited, About::conversation(id), fields).await;
         }
         Ok(changed)
     }

@@ -6,9 +6,8 @@
 //! every read, so a half-finished change never grants anything; `workspace:owner:<owner>` → the
 //! owner's name, username and email as OASIS gave them at the last invitation (JSON). A
 //! change holds the leases `workspace:<owner>` and `workspace:member_of:<avatar>` while it reads
-//! and writes both; a change that meets another one in progress fails at once with `Unavailable` ("try again")
-//! rather than waiting, because the domain has no timer to wait with and member changes are
-//! rare, human actions.
+//! and writes both (`leased`: one that meets another change in progress fails at
+//! once with "try again").
 
 use chrono::Duration;
 use serde::{Deserialize, Serialize};
